@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import warnings
 from pathlib import Path
 
 import torch
@@ -37,10 +39,12 @@ def mixed_precision() -> dict[str, bool]:
 
 
 def resumable_checkpoint(output_dir: str | Path) -> str | None:
-    """The newest checkpoint of an *unfinished* run in ``output_dir``, else None.
+    """The newest complete checkpoint of an *unfinished* run in ``output_dir``, else None.
 
     Pass it to ``trainer.train(resume_from_checkpoint=...)``: after a dropped session
-    training picks up where it stopped; after a finished run it starts afresh.
+    training picks up where it stopped; after a finished run it starts afresh. A
+    checkpoint without ``trainer_state.json`` (the session dropped while saving it)
+    is passed over for the one before.
     """
     folder = Path(output_dir)
     if not folder.is_dir():
@@ -48,13 +52,38 @@ def resumable_checkpoint(output_dir: str | Path) -> str | None:
     checkpoints = sorted(
         (path for path in folder.glob("checkpoint-*") if path.name.split("-")[-1].isdigit()),
         key=lambda path: int(path.name.split("-")[-1]),
+        reverse=True,
     )
-    if not checkpoints:
-        return None
-    state_file = checkpoints[-1] / "trainer_state.json"
-    if not state_file.is_file():
-        return None
-    state = json.loads(state_file.read_text())
-    if state.get("global_step", 0) >= state.get("max_steps", 0):
-        return None
-    return str(checkpoints[-1])
+    for checkpoint in checkpoints:
+        state_file = checkpoint / "trainer_state.json"
+        if state_file.is_file():
+            state = json.loads(state_file.read_text())
+            finished = state.get("global_step", 0) >= state.get("max_steps", 0)
+            return None if finished else str(checkpoint)
+    return None
+
+
+class _HideLoadReport(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "LOAD REPORT" not in record.getMessage()
+
+
+def quiet_library_output() -> None:
+    """Keep notebook output to what the lesson is about.
+
+    Turns off the progress bars of ``Dataset.map`` and of loading/saving weights, and
+    the model's load report (notebook 3 reads the same facts with
+    ``output_loading_info=True``). The Trainer's own progress display stays on.
+    """
+    import datasets
+    import transformers
+
+    datasets.disable_progress_bars()
+    transformers.logging.disable_progress_bar()
+    # A filter rather than a log level: transformers runs extra checks when this logger's
+    # level is raised, and those print warnings of their own.
+    model_logger = logging.getLogger("transformers.modeling_utils")
+    if not any(isinstance(existing, _HideLoadReport) for existing in model_logger.filters):
+        model_logger.addFilter(_HideLoadReport())
+    # On a machine without a GPU, every DataLoader would warn that it cannot pin memory.
+    warnings.filterwarnings("ignore", message=".*'pin_memory' argument is set as true but no accelerator")
