@@ -1,0 +1,52 @@
+# Course commands. `make course` runs every notebook, `make test` runs all the tests.
+# Both create the virtual environment (.venv) on first use.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+# The offline profile is the default for headless runs: no Hub needed, same results
+# everywhere. Override with e.g. `make course COURSE_PROFILE=full`.
+COURSE_PROFILE ?= offline
+export COURSE_PROFILE
+
+.PHONY: install course test unit nbval notebooks benchmark data clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch on its own first, pinned: on CPU-only machines this is the CPU wheel.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+## Execute every notebook headless into build/notebooks/ and print a summary table.
+course: install
+	$(BIN)/python scripts/run_notebooks.py
+
+## Unit tests, then nbval over the five notebooks.
+test: unit nbval
+
+unit: install
+	$(BIN)/python -m pytest tests
+
+nbval: install
+	$(BIN)/python -m pytest --nbval --nbval-current-env notebooks
+
+## Re-execute the notebooks and write their outputs back (before committing them).
+notebooks: install
+	$(BIN)/python scripts/run_notebooks.py --in-place
+
+## Speed, memory and accuracy figures for this machine and profile.
+benchmark: install
+	$(BIN)/python benchmarks/benchmark.py
+
+## Regenerate the bundled MRPC-style data (deterministic).
+data: install
+	$(BIN)/python scripts/make_bundled_mrpc.py
+
+clean:
+	rm -rf build notebooks/runs runs .pytest_cache
