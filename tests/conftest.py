@@ -1,0 +1,42 @@
+"""Shared fixtures: the offline profile, the bundled data tokenized once, and a small
+Trainer factory for the training tests (kept small so they run in seconds on a CPU)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import load_mrpc, quiet_library_output, resolve_profile
+
+HEADER = "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String"
+
+
+@pytest.fixture(scope="session")
+def offline_profile():
+    return resolve_profile({"COURSE_PROFILE": "offline"})
+
+
+@pytest.fixture(scope="session")
+def bundled(offline_profile):
+    return load_mrpc(offline_profile)
+
+
+@pytest.fixture(scope="session")
+def tokenizer(offline_profile):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(offline_profile.checkpoint)
+
+
+@pytest.fixture(scope="session")
+def tokenized(bundled, tokenizer):
+    quiet_library_output()
+    return bundled.map(
+        lambda batch: tokenizer(batch["sentence1"], batch["sentence2"], truncation=True), batched=True
+    )
+
+
+def write_tsv(path: Path, lines: list[str], header: str = HEADER, encoding: str = "utf-8") -> Path:
+    path.write_text("\n".join([header, *lines]) + "\n", encoding=encoding)
+    return path

@@ -1,0 +1,71 @@
+"""The committed notebooks: ordered, each opening the same way, executed, and clean
+(no paths of the machine that ran them, no run-specific metadata)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EXPECTED = [
+    "01_tokenization",
+    "02_training_arguments",
+    "03_trainer_training",
+    "04_predictions_softmax",
+    "05_compute_metrics",
+]
+# Things that betray the machine that executed a notebook.
+MACHINE_TRACES = re.compile(r"(/home/|/root/|/Users/|/tmp/|/work/|site-packages|C:\\\\)")
+
+
+def cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_the_five_notebooks_are_there():
+    assert [path.stem for path in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_opens_with_badge_setup_and_banner(path):
+    notebook = cells(path)
+    badge = f"colab.research.google.com/github/trainer-course/finetune-with-trainer/blob/main/notebooks/{path.name}"
+    assert badge in source(notebook[0])
+    code = [source(cell) for cell in notebook if cell["cell_type"] == "code"]
+    assert "google.colab" in code[0], "the first code cell is the set-up cell"
+    assert "show_banner(profile)" in code[1], "the second code cell prints the profile banner"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_committed_with_outputs_in_order(path):
+    counts = [cell.get("execution_count") for cell in cells(path) if cell["cell_type"] == "code"]
+    assert counts == list(range(1, len(counts) + 1)), "run top to bottom once before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_no_machine_paths_errors_or_metadata(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    assert set(notebook["metadata"]) <= {"kernelspec", "language_info"}
+    for index, cell in enumerate(notebook["cells"]):
+        assert set(cell.get("metadata", {})) <= {"tags"}, f"cell {index} carries run metadata"
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", f"cell {index} failed"
+            text = json.dumps({key: value for key, value in output.get("data", {}).items() if key != "image/png"})
+            text += "".join(output.get("text", ""))
+            assert not MACHINE_TRACES.search(text), f"cell {index} output shows a machine path"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_prose_keeps_up_with_the_code(path):
+    notebook = cells(path)
+    assert notebook[0]["cell_type"] == "markdown"
+    markdown_cells = sum(cell["cell_type"] == "markdown" for cell in notebook)
+    code_cells = len(notebook) - markdown_cells
+    assert markdown_cells * 2 >= code_cells, "explain each step in a markdown cell before it"
