@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,8 +28,15 @@ from transformers import (
     set_seed,
 )
 
-from helpers import compute_metrics, describe_device, load_mrpc, load_mrpc_metric, mixed_precision, resolve_profile
-from helpers import quiet_library_output
+from helpers import (
+    compute_metrics,
+    describe_device,
+    load_mrpc,
+    load_mrpc_metric,
+    mixed_precision,
+    quiet_library_output,
+    resolve_profile,
+)
 
 
 def peak_memory_mib() -> tuple[str, float]:
@@ -160,4 +166,3 @@ def main(argv=None) -> dict:
 
 if __name__ == "__main__":
     main()
-    sys.exit(0)
