@@ -5,8 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-# The offline profile is the default for headless runs: no Hub needed, same results
-# everywhere. Override with e.g. `make course COURSE_PROFILE=full`.
+# The offline profile is the default for headless runs: no Hub needed, and the
+# committed outputs come from it. Override with e.g. `make course COURSE_PROFILE=full`.
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
