@@ -1,5 +1,6 @@
-"""Shared fixtures: the offline profile, the bundled data tokenized once, and a small
-Trainer factory for the training tests (kept small so they run in seconds on a CPU)."""
+"""Shared fixtures: the offline profile, the bundled data (raw and tokenized once), the
+tokenizer, and ``write_tsv`` for building GLUE-layout files. The Trainer factory for the
+training tests is in ``training.py``."""
 
 from __future__ import annotations
 
