@@ -24,11 +24,20 @@ def library_versions() -> str:
     return ", ".join(found)
 
 
+def training_line(profile: Profile) -> str:
+    """The settings in force and why, e.g. ``3 epochs, batch 8, learning rate 1e-04 (...)``."""
+    settings = (
+        f"{profile.num_train_epochs} epochs, batch {profile.batch_size}, learning rate {profile.learning_rate:.0e}"
+    )
+    return f"{settings} ({profile.settings_reason})" if profile.settings_reason else settings
+
+
 def banner(profile: Profile) -> str:
     lines = [
         f"Course profile: {profile.name} ({profile.reason})",
         f"  checkpoint : {profile.checkpoint_label}",
         f"  data       : {profile.data_label}",
+        f"  training   : {training_line(profile)}",
         f"  device     : {describe_device()}",
         f"  libraries  : {library_versions()}",
     ]
@@ -120,8 +129,13 @@ def plot_confidence_histogram(confidence, correct) -> None:
     confidence, correct = np.asarray(confidence), np.asarray(correct, dtype=bool)
     fig, ax = plt.subplots(figsize=(6, 3))
     bins = np.linspace(0.5, 1.0, 21)
-    ax.hist([confidence[correct], confidence[~correct]], bins=bins, stacked=True,
-            color=["tab:green", "tab:red"], label=["right", "wrong"])
+    ax.hist(
+        [confidence[correct], confidence[~correct]],
+        bins=bins,
+        stacked=True,
+        color=["tab:green", "tab:red"],
+        label=["right", "wrong"],
+    )
     ax.set(xlabel="softmax probability of the predicted class", ylabel="pairs", title="Model confidence")
     ax.legend()
     plt.show()
@@ -130,13 +144,12 @@ def plot_confidence_histogram(confidence, correct) -> None:
 def plot_confusion_matrix(labels, predictions, names) -> pd.DataFrame:
     """Draw the 2x2 confusion matrix and return it as a table (rows: true, columns: predicted)."""
     matrix = np.zeros((len(names), len(names)), dtype=int)
-    for true, predicted in zip(labels, predictions):
+    for true, predicted in zip(labels, predictions, strict=True):
         matrix[int(true), int(predicted)] += 1
     fig, ax = plt.subplots(figsize=(3.8, 3.4))
     ax.imshow(matrix, cmap="Blues")
     for (row, column), count in np.ndenumerate(matrix):
-        ax.text(column, row, count, ha="center", va="center",
-                color="white" if count > matrix.max() / 2 else "black")
+        ax.text(column, row, count, ha="center", va="center", color="white" if count > matrix.max() / 2 else "black")
     ax.set_xticks(range(len(names)), names, rotation=15)
     ax.set_yticks(range(len(names)), names)
     ax.set(xlabel="predicted", ylabel="true", title="Confusion matrix")

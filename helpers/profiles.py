@@ -19,7 +19,11 @@ Environment variables (all optional):
 ``COURSE_MRPC_DIR``  a local folder in GLUE's MRPC layout (``train.tsv``, ``dev.tsv``,
                      ``test.tsv``), instead of the profile's data.
 ``COURSE_OUTPUT_DIR`` where checkpoints go (default: Google Drive when mounted on
-                     Colab, else ``runs/`` under the working folder).
+                     Colab, ``/kaggle/working`` on Kaggle, else ``runs/`` under the
+                     working folder).
+
+The training settings (epochs, batch size, learning rate) follow the profile and the
+size of the training split; the banner shows them and why.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .runtime import in_kaggle
+
 PROFILE_NAMES = ("full", "offline")
 FULL_CHECKPOINT = "bert-base-uncased"
 HUB_DATASET = ("nyu-mll/glue", "mrpc")
@@ -37,15 +43,50 @@ HUB_URL = "https://huggingface.co"
 BUNDLED_DATA_DIR = Path(__file__).resolve().parent / "data" / "mrpc"
 LOCAL_METRIC_DIR = Path(__file__).resolve().parent / "glue_mrpc"
 DRIVE_DIR = Path("/content/drive/MyDrive")
+KAGGLE_WORKING_DIR = Path("/kaggle/working")
+GLUE_MRPC_TRAIN_PAIRS = 3668
 
-# Training settings that suit each profile: bert-base on 3,668 pairs needs few
-# epochs and a small learning rate on a GPU; the 6-layer model on 480 pairs learns in
-# 3 epochs with a larger step and smaller batches (more updates), about 1.5 minutes
-# on a slow 2-core CPU.
-TRAINING_DEFAULTS = {
-    "full": {"num_train_epochs": 3, "learning_rate": 2e-5, "batch_size": 16},
-    "offline": {"num_train_epochs": 3, "learning_rate": 1e-4, "batch_size": 8},
-}
+# Below this many training pairs the offline model needs small batches and a large
+# step to get enough updates; above it, those settings overshoot.
+SMALL_DATA_PAIRS = 1000
+
+
+def training_settings(profile_name: str, train_pairs: int | None) -> tuple[dict, str]:
+    """Epochs, batch size and learning rate for a profile and a training split's size,
+    with the reason in words.
+
+    Measured on a 2-core CPU, offline model, 3 epochs: on the 480 bundled pairs batch 8
+    at 1e-4 reaches 0.89 accuracy where batch 16 at 5e-5 stays near the majority class
+    (0.68); on the 3,668 GLUE MRPC pairs batch 16 at 5e-5 is as accurate as batch 8 at
+    1e-4 (0.79) and 13% faster. bert-base-uncased uses its usual GLUE settings.
+    """
+    if profile_name == "full":
+        return (
+            {"num_train_epochs": 3, "learning_rate": 2e-5, "batch_size": 16},
+            "the usual bert-base-uncased settings for GLUE MRPC",
+        )
+    size = f"{train_pairs:,} training pairs" if train_pairs is not None else "training pairs not counted"
+    if train_pairs is None or train_pairs < SMALL_DATA_PAIRS:
+        return (
+            {"num_train_epochs": 3, "learning_rate": 1e-4, "batch_size": 8},
+            f"{size}: under {SMALL_DATA_PAIRS:,}, small batches and a larger step give enough updates",
+        )
+    return (
+        {"num_train_epochs": 3, "learning_rate": 5e-5, "batch_size": 16},
+        f"{size}: {SMALL_DATA_PAIRS:,} or more, larger batches (faster) and a smaller step",
+    )
+
+
+def count_train_pairs(data_dir: Path | None) -> int | None:
+    """Pairs in a GLUE-layout folder's ``train.tsv`` (lines after the header), or GLUE
+    MRPC's 3,668 for the Hub. None when the file is missing: the loader reports that."""
+    if data_dir is None:
+        return GLUE_MRPC_TRAIN_PAIRS
+    train_file = data_dir / "train.tsv"
+    if not train_file.is_file():
+        return None
+    with train_file.open(encoding="utf-8-sig", errors="replace") as handle:
+        return max(sum(1 for line in handle if line.strip()) - 1, 0)
 
 
 class CourseSetupError(RuntimeError):
@@ -65,6 +106,8 @@ class Profile:
     num_train_epochs: int
     learning_rate: float
     batch_size: int
+    train_pairs: int | None = None
+    settings_reason: str = ""
     overrides: dict = field(default_factory=dict)
 
     @property
@@ -189,6 +232,8 @@ def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -
                 "or point COURSE_MODEL and COURSE_MRPC_DIR at local copies."
             )
 
+    train_pairs = count_train_pairs(data_dir)
+    settings, settings_reason = training_settings(name, train_pairs)
     return Profile(
         name=name,
         checkpoint=checkpoint,
@@ -196,19 +241,24 @@ def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -
         data_dir=data_dir,
         data_label=data_label,
         reason=reason,
+        train_pairs=train_pairs,
+        settings_reason=settings_reason,
         overrides=overrides,
-        **TRAINING_DEFAULTS[name],
+        **settings,
     )
 
 
 def output_dir(run_name: str, env: dict | None = None) -> str:
     """Folder for a run's checkpoints: ``COURSE_OUTPUT_DIR``, else Google Drive when
-    mounted (so checkpoints survive a dropped Colab session), else ``runs/``."""
+    mounted (so checkpoints survive a dropped Colab session), else Kaggle's writable
+    ``/kaggle/working`` on Kaggle, else ``runs/``."""
     env = os.environ if env is None else env
     if env.get("COURSE_OUTPUT_DIR", "").strip():
         base = Path(env["COURSE_OUTPUT_DIR"].strip()).expanduser()
     elif DRIVE_DIR.is_dir():
         base = DRIVE_DIR / "trainer-course-runs"
+    elif in_kaggle(env):
+        base = KAGGLE_WORKING_DIR / "trainer-course-runs"
     else:
         base = Path("runs")
     return str(base / run_name)

@@ -1,9 +1,12 @@
-"""Where the course runs: Colab or not, CPU or GPU, mixed precision, checkpoints to resume."""
+"""Where the course runs: Colab, Kaggle or a machine of your own, CPU or GPU, mixed
+precision, and which checkpoint (if any) a run may resume from."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -11,10 +14,19 @@ from pathlib import Path
 import torch
 
 COLAB_GPU_HINT = "Runtime > Change runtime type > Hardware accelerator: GPU (e.g. T4), then Save"
+KAGGLE_GPU_HINT = "Settings > Accelerator > GPU T4 x2 (or GPU P100) in the notebook editor's right-hand panel"
+# Kaggle sets this variable in every notebook session ("Interactive" or "Batch").
+KAGGLE_VARIABLE = "KAGGLE_KERNEL_RUN_TYPE"
 
 
 def in_colab() -> bool:
     return "google.colab" in sys.modules
+
+
+def in_kaggle(env: dict | None = None) -> bool:
+    """True inside a Kaggle notebook, detected as Kaggle documents: its run-type variable."""
+    env = os.environ if env is None else env
+    return bool(env.get(KAGGLE_VARIABLE, "").strip())
 
 
 def describe_device() -> str:
@@ -26,6 +38,8 @@ def describe_device() -> str:
     line = f"cpu ({torch.get_num_threads()} threads)"
     if in_colab():
         line += f"\n  No GPU in this Colab session; training runs on the CPU (slow). To get one: {COLAB_GPU_HINT}."
+    elif in_kaggle():
+        line += f"\n  No GPU in this Kaggle session; training runs on the CPU (slow). To get one: {KAGGLE_GPU_HINT}."
     return line
 
 
@@ -38,29 +52,97 @@ def mixed_precision() -> dict[str, bool]:
     return {"bf16": bf16, "fp16": not bf16}
 
 
-def resumable_checkpoint(output_dir: str | Path) -> str | None:
+def latest_unfinished_checkpoint(output_dir: str | Path) -> str | None:
     """The newest complete checkpoint of an *unfinished* run in ``output_dir``, else None.
 
-    Pass it to ``trainer.train(resume_from_checkpoint=...)``: after a dropped session
-    training picks up where it stopped; after a finished run it starts afresh. A
-    checkpoint without ``trainer_state.json`` (the session dropped while saving it)
-    is passed over for the one before.
+    A checkpoint without ``trainer_state.json`` (the session dropped while saving it) is
+    passed over for the one before. Whose run it was is not checked here: see
+    :func:`resumable_checkpoint`.
     """
-    folder = Path(output_dir)
-    if not folder.is_dir():
-        return None
-    checkpoints = sorted(
-        (path for path in folder.glob("checkpoint-*") if path.name.split("-")[-1].isdigit()),
-        key=lambda path: int(path.name.split("-")[-1]),
-        reverse=True,
-    )
-    for checkpoint in checkpoints:
+    for checkpoint in _checkpoints(output_dir):
         state_file = checkpoint / "trainer_state.json"
         if state_file.is_file():
             state = json.loads(state_file.read_text())
             finished = state.get("global_step", 0) >= state.get("max_steps", 0)
             return None if finished else str(checkpoint)
     return None
+
+
+def _checkpoints(output_dir: str | Path) -> list[Path]:
+    """``checkpoint-N`` folders in ``output_dir``, newest (largest N) first."""
+    folder = Path(output_dir)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (path for path in folder.glob("checkpoint-*") if path.name.split("-")[-1].isdigit()),
+        key=lambda path: int(path.name.split("-")[-1]),
+        reverse=True,
+    )
+
+
+# What makes two runs the same run: the TrainingArguments that change what is trained.
+FINGERPRINT_ARGUMENTS = (
+    "learning_rate",
+    "num_train_epochs",
+    "max_steps",
+    "per_device_train_batch_size",
+    "gradient_accumulation_steps",
+    "warmup_steps",
+    "weight_decay",
+    "lr_scheduler_type",
+    "optim",
+    "seed",
+)
+FINGERPRINT_FILE = "course_run.json"
+
+
+def run_fingerprint(training_args, profile) -> dict:
+    """The model, the data source and the training settings of a run, as plain values."""
+    fingerprint = {
+        "checkpoint": profile.checkpoint,
+        "data": str(profile.data_dir) if profile.data_dir is not None else "hub:nyu-mll/glue/mrpc",
+    }
+    for name in FINGERPRINT_ARGUMENTS:
+        value = getattr(training_args, name, None)
+        fingerprint[name] = value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+    return fingerprint
+
+
+def _differences(saved: dict, current: dict) -> str:
+    changed = [f"{key} {saved.get(key)!r} -> {current[key]!r}" for key in current if saved.get(key) != current[key]]
+    return ", ".join(changed)
+
+
+def resumable_checkpoint(training_args, profile) -> str | None:
+    """The checkpoint to pass to ``trainer.train(resume_from_checkpoint=...)``, or None.
+
+    After a dropped session it returns the newest complete checkpoint of the unfinished
+    run in ``training_args.output_dir``, so training picks up where it stopped. It does
+    so only when that run is *this* run: same model, same data and same training
+    settings, as recorded in ``course_run.json`` beside the checkpoints. When anything
+    differs (another learning rate, model or data folder), the other run's checkpoints
+    are removed (a later resume must never pick them up), one line says so, and training
+    starts afresh. After a finished run it returns None too.
+    """
+    folder = Path(training_args.output_dir)
+    current = run_fingerprint(training_args, profile)
+    record = folder / FINGERPRINT_FILE
+    saved = json.loads(record.read_text()) if record.is_file() else None
+    checkpoint = latest_unfinished_checkpoint(folder)
+
+    stale = _checkpoints(folder) if saved != current else []
+    if stale:
+        why = _differences(saved, current) if saved else f"no {FINGERPRINT_FILE} says what they were trained with"
+        for path in stale:
+            shutil.rmtree(path)
+        print(f"Starting afresh: {folder} held {len(stale)} checkpoint(s) of another run ({why}); they were removed.")
+        checkpoint = None
+    elif checkpoint is not None:
+        print(f"Resuming the unfinished run from {checkpoint} (same model, data and settings).")
+
+    folder.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(current, indent=2) + "\n")
+    return checkpoint
 
 
 class _HideLoadReport(logging.Filter):

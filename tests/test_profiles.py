@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write_tsv
 from helpers import BUNDLED_DATA_DIR, CourseSetupError, output_dir, resolve_profile
-from helpers.profiles import FULL_CHECKPOINT, LOCAL_METRIC_DIR, hub_unreachable_reason
+from helpers.display import banner
+from helpers.profiles import FULL_CHECKPOINT, LOCAL_METRIC_DIR, SMALL_DATA_PAIRS, hub_unreachable_reason
 
 
 def hub_down():
@@ -47,7 +49,9 @@ def test_offline_by_name_does_not_ask_the_hub():
 
 
 def test_wrong_profile_name_names_the_choices():
-    with pytest.raises(CourseSetupError, match=r"COURSE_PROFILE='fast' is not a profile(.|\n)*Fix:.*auto, full, offline"):
+    with pytest.raises(
+        CourseSetupError, match=r"COURSE_PROFILE='fast' is not a profile(.|\n)*Fix:.*auto, full, offline"
+    ):
         resolve_profile({"COURSE_PROFILE": "fast"}, hub_check=hub_must_not_be_asked)
 
 
@@ -97,5 +101,56 @@ def test_hf_hub_offline_counts_as_unreachable(monkeypatch):
 
 
 def test_output_dir_default_and_override():
-    assert output_dir("run", env={}) in (str(Path("runs/run")), str(Path("/content/drive/MyDrive/trainer-course-runs/run")))
+    assert output_dir("run", env={}) in (
+        str(Path("runs/run")),
+        str(Path("/content/drive/MyDrive/trainer-course-runs/run")),
+    )
     assert output_dir("run", env={"COURSE_OUTPUT_DIR": "/data/ckpt"}) == str(Path("/data/ckpt/run"))
+
+
+def test_output_dir_on_kaggle_is_its_writable_working_folder():
+    kaggle = {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"}
+    assert output_dir("03_trainer_training", env=kaggle) == "/kaggle/working/trainer-course-runs/03_trainer_training"
+    # An explicit folder still wins.
+    assert output_dir("run", env={**kaggle, "COURSE_OUTPUT_DIR": "/data/ckpt"}) == str(Path("/data/ckpt/run"))
+
+
+def pairs_folder(folder, train_pairs):
+    """A GLUE-layout folder whose train.tsv has ``train_pairs`` pairs."""
+    folder.mkdir()
+    line = "1\t1\t2\tShares rose 5 percent .\tThe stock gained 5 percent ."
+    write_tsv(folder / "train.tsv", [line] * train_pairs)
+    write_tsv(folder / "dev.tsv", [line])
+    write_tsv(folder / "test.tsv", [line])
+    return folder
+
+
+def test_offline_settings_follow_the_training_size(tmp_path):
+    small = resolve_profile({"COURSE_PROFILE": "offline"})
+    assert small.train_pairs == 480
+    assert (small.num_train_epochs, small.batch_size, small.learning_rate) == (3, 8, 1e-4)
+
+    real_size = pairs_folder(tmp_path / "real-size", 3668)
+    large = resolve_profile({"COURSE_PROFILE": "offline", "COURSE_MRPC_DIR": str(real_size)})
+    assert large.train_pairs == 3668
+    assert (large.num_train_epochs, large.batch_size, large.learning_rate) == (3, 16, 5e-5)
+
+    edge = resolve_profile(
+        {"COURSE_PROFILE": "offline", "COURSE_MRPC_DIR": str(pairs_folder(tmp_path / "edge", SMALL_DATA_PAIRS))}
+    )
+    assert edge.batch_size == 16
+
+
+def test_banner_shows_the_settings_in_force_and_why(tmp_path):
+    text = banner(resolve_profile({"COURSE_PROFILE": "offline"}))
+    assert "training   : 3 epochs, batch 8, learning rate 1e-04 (480 training pairs: under 1,000" in text
+    real_size = pairs_folder(tmp_path / "real-size", 3668)
+    text = banner(resolve_profile({"COURSE_PROFILE": "offline", "COURSE_MRPC_DIR": str(real_size)}))
+    assert "batch 16, learning rate 5e-05 (3,668 training pairs: 1,000 or more" in text
+
+
+def test_a_folder_without_train_tsv_gets_the_small_data_settings_and_the_loader_reports_it(tmp_path):
+    (tmp_path / "empty").mkdir()
+    profile = resolve_profile({"COURSE_PROFILE": "offline", "COURSE_MRPC_DIR": str(tmp_path / "empty")})
+    assert profile.train_pairs is None and profile.batch_size == 8
+    assert "not counted" in profile.settings_reason

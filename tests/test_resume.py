@@ -1,13 +1,16 @@
-"""A run that dies mid-training resumes from its checkpoint and ends where an
-uninterrupted run with the same seed ends: same global step, same metrics."""
+"""Resuming: a run that dies mid-training resumes from its checkpoint and ends where an
+uninterrupted run ends, but only when it is the same run. Another learning rate, model
+or data folder starts afresh, says so in one line, and trains to its own end."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
-from transformers import TrainerCallback
+from transformers import BertConfig, BertForSequenceClassification, TrainerCallback
 
-from helpers import resumable_checkpoint
-
+from helpers import latest_unfinished_checkpoint, load_mrpc, resolve_profile, resumable_checkpoint
+from helpers.profiles import BUNDLED_DATA_DIR
 from training import make_trainer
 
 # Small on purpose: 64 pairs, batch 8 -> 8 steps per epoch, 2 epochs = 16 steps.
@@ -39,22 +42,35 @@ def losses_by_step(trainer):
     return {entry["step"]: entry["loss"] for entry in trainer.state.log_history if "loss" in entry}
 
 
-def test_interrupted_run_resumes_to_the_same_result(offline_profile, tokenizer, tokenized, tmp_path):
+@pytest.fixture(scope="module")
+def dropped_run(offline_profile, tokenizer, tokenized, tmp_path_factory):
+    """A run of the course's settings that died at step 7, leaving checkpoint-5."""
+    folder = tmp_path_factory.mktemp("dropped")
+    trainer = make_trainer(
+        offline_profile, tokenizer, tokenized, folder, callbacks=[DropSessionAt(CRASH_AT_STEP)], **SETTINGS
+    )
+    assert resumable_checkpoint(trainer.args, offline_profile) is None  # nothing yet: a fresh start
+    with pytest.raises(SessionDropped):
+        trainer.train()
+    assert latest_unfinished_checkpoint(folder).endswith("checkpoint-5")
+    return folder
+
+
+def copy_of(folder, tmp_path):
+    return shutil.copytree(folder, tmp_path / "run")
+
+
+def test_the_same_run_resumes_to_the_same_result(offline_profile, tokenizer, tokenized, dropped_run, tmp_path, capsys):
     uninterrupted = make_trainer(offline_profile, tokenizer, tokenized, tmp_path / "straight", **SETTINGS)
     uninterrupted.train()
     expected = uninterrupted.evaluate()
 
-    folder = tmp_path / "dropped"
-    dropped = make_trainer(
-        offline_profile, tokenizer, tokenized, folder, callbacks=[DropSessionAt(CRASH_AT_STEP)], **SETTINGS
-    )
-    with pytest.raises(SessionDropped):
-        dropped.train()
-    checkpoint = resumable_checkpoint(folder)
-    assert checkpoint is not None and checkpoint.endswith("checkpoint-5")
-
-    # A new session: fresh model and Trainer, then resume.
+    # A new session: fresh model and Trainer with the same settings, then resume.
+    folder = copy_of(dropped_run, tmp_path)
     resumed = make_trainer(offline_profile, tokenizer, tokenized, folder, **SETTINGS)
+    checkpoint = resumable_checkpoint(resumed.args, offline_profile)
+    assert checkpoint is not None and checkpoint.endswith("checkpoint-5")
+    assert "Resuming the unfinished run" in capsys.readouterr().out
     resumed.train(resume_from_checkpoint=checkpoint)
     result = resumed.evaluate()
 
@@ -67,4 +83,59 @@ def test_interrupted_run_resumes_to_the_same_result(offline_profile, tokenizer, 
     for step, loss in losses_by_step(resumed).items():
         if step > 5:
             assert loss == pytest.approx(straight[step], abs=1e-4), step
-    assert resumable_checkpoint(folder) is None  # finished: nothing left to resume
+    assert resumable_checkpoint(resumed.args, offline_profile) is None  # finished: nothing left to resume
+
+
+def start_again(profile, tokenizer, tokenized, folder, capsys, **changes):
+    """Start the run again with changes; return the Trainer after training, and the one line said."""
+    trainer = make_trainer(profile, tokenizer, tokenized, folder, **{**SETTINGS, **changes})
+    checkpoint = resumable_checkpoint(trainer.args, profile)
+    said = capsys.readouterr().out
+    assert checkpoint is None, "another run's checkpoint must not be resumed"
+    assert said.startswith("Starting afresh:") and said.count("\n") == 1, said
+    assert not list(folder.glob("checkpoint-*")), "the other run's checkpoints were left behind"
+    trainer.train(resume_from_checkpoint=checkpoint)
+    return trainer, said
+
+
+def test_a_changed_learning_rate_starts_afresh(offline_profile, tokenizer, tokenized, dropped_run, tmp_path, capsys):
+    folder = copy_of(dropped_run, tmp_path)
+    trainer, said = start_again(
+        offline_profile, tokenizer, tokenized, folder, capsys, learning_rate=5e-4, num_train_epochs=3
+    )
+    assert "learning_rate 0.0001 -> 0.0005" in said and "num_train_epochs 2 -> 3" in said
+    assert trainer.state.global_step == 24  # its own end: 3 epochs of 8 steps, from step 1
+    logged = [entry for entry in trainer.state.log_history if "learning_rate" in entry]
+    assert logged[0]["step"] == 1
+    # The schedule peaks at the new learning rate; a resumed old run never passes 1e-4.
+    assert max(entry["learning_rate"] for entry in logged) == pytest.approx(5e-4, rel=0.05)
+
+
+def test_a_changed_model_starts_afresh(offline_profile, tokenizer, tokenized, dropped_run, tmp_path, capsys):
+    # A different (tiny, randomly initialized) BERT with the same vocabulary.
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=2,
+    )
+    BertForSequenceClassification(config).save_pretrained(tmp_path / "tiny-bert")
+    tiny = resolve_profile({"COURSE_PROFILE": "offline", "COURSE_MODEL": str(tmp_path / "tiny-bert")})
+    folder = copy_of(dropped_run, tmp_path)
+    trainer, said = start_again(tiny, tokenizer, tokenized, folder, capsys)
+    assert "checkpoint" in said and "tiny-bert" in said
+    assert trainer.state.global_step == 16
+
+
+def test_a_changed_data_folder_starts_afresh(tokenizer, dropped_run, tmp_path, capsys):
+    data_copy = shutil.copytree(BUNDLED_DATA_DIR, tmp_path / "my-mrpc")
+    profile = resolve_profile({"COURSE_PROFILE": "offline", "COURSE_MRPC_DIR": str(data_copy)})
+    tokenized = load_mrpc(profile).map(
+        lambda batch: tokenizer(batch["sentence1"], batch["sentence2"], truncation=True), batched=True
+    )
+    folder = copy_of(dropped_run, tmp_path)
+    trainer, said = start_again(profile, tokenizer, tokenized, folder, capsys)
+    assert "data" in said and "my-mrpc" in said
+    assert trainer.state.global_step == 16

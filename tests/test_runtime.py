@@ -7,7 +7,8 @@ import json
 import pytest
 import torch
 
-from helpers import describe_device, mixed_precision, resumable_checkpoint
+from helpers import describe_device, in_kaggle, latest_unfinished_checkpoint, mixed_precision
+from helpers.runtime import KAGGLE_GPU_HINT
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU case")
@@ -23,6 +24,42 @@ def test_gpu_uses_exactly_one_half_precision():
     assert flags["bf16"] == torch.cuda.is_bf16_supported()
 
 
+def test_kaggle_is_detected_by_its_run_type_variable():
+    assert in_kaggle({"KAGGLE_KERNEL_RUN_TYPE": "Interactive"})
+    assert in_kaggle({"KAGGLE_KERNEL_RUN_TYPE": "Batch"})
+    assert not in_kaggle({})
+    assert not in_kaggle({"KAGGLE_KERNEL_RUN_TYPE": ""})
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU case")
+def test_kaggle_without_gpu_names_kaggles_way_to_one(monkeypatch):
+    monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
+    line = describe_device()
+    assert "No GPU in this Kaggle session" in line and KAGGLE_GPU_HINT in line
+    assert "Settings > Accelerator" in KAGGLE_GPU_HINT
+    monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE")
+    assert "Kaggle" not in describe_device()
+
+
+def test_setup_cell_installs_the_course_on_kaggle(monkeypatch):
+    """The notebooks' set-up cell (the same in all) acts on Kaggle as on Colab."""
+    import json
+    from pathlib import Path
+
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "01_tokenization.ipynb"
+    cells = json.loads(notebook.read_text())["cells"]
+    setup = next("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    commands = []
+    monkeypatch.setattr("subprocess.run", lambda command, check: commands.append(command))
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)  # helpers not installed yet
+    monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
+    exec(setup, {})
+    assert len(commands) == 1 and commands[0][-1].startswith("git+https://github.com/")
+    monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE")
+    exec(setup, {})
+    assert len(commands) == 1, "off Colab and Kaggle the set-up cell installs nothing"
+
+
 def make_checkpoint(folder, step, max_steps):
     checkpoint = folder / f"checkpoint-{step}"
     checkpoint.mkdir(parents=True)
@@ -33,21 +70,21 @@ def make_checkpoint(folder, step, max_steps):
 def test_resume_from_newest_checkpoint_by_step_number(tmp_path):
     make_checkpoint(tmp_path, 9, 30)
     newest = make_checkpoint(tmp_path, 10, 30)  # sorts before 9 as text
-    assert resumable_checkpoint(tmp_path) == str(newest)
+    assert latest_unfinished_checkpoint(tmp_path) == str(newest)
 
 
 def test_finished_run_is_not_resumed(tmp_path):
     make_checkpoint(tmp_path, 30, 30)
-    assert resumable_checkpoint(tmp_path) is None
+    assert latest_unfinished_checkpoint(tmp_path) is None
 
 
 def test_half_written_checkpoint_is_passed_over(tmp_path):
     complete = make_checkpoint(tmp_path, 4, 30)
     (tmp_path / "checkpoint-8").mkdir()  # no trainer_state.json: the session dropped while saving
-    assert resumable_checkpoint(tmp_path) == str(complete)
+    assert latest_unfinished_checkpoint(tmp_path) == str(complete)
 
 
 def test_nothing_to_resume(tmp_path):
-    assert resumable_checkpoint(tmp_path / "absent") is None
+    assert latest_unfinished_checkpoint(tmp_path / "absent") is None
     (tmp_path / "checkpoint-5").mkdir()
-    assert resumable_checkpoint(tmp_path) is None
+    assert latest_unfinished_checkpoint(tmp_path) is None

@@ -31,7 +31,7 @@ _CITATION = """\
 
 def accuracy_and_f1(predictions, references):
     """Fraction of matches, and F1 of class 1 (0.0 when there is no true or predicted 1)."""
-    pairs = list(zip((int(p) for p in predictions), (int(r) for r in references)))
+    pairs = list(zip((int(p) for p in predictions), (int(r) for r in references), strict=True))
     true_pos = sum(1 for p, r in pairs if p == 1 and r == 1)
     false_pos = sum(1 for p, r in pairs if p == 1 and r == 0)
     false_neg = sum(1 for p, r in pairs if p == 0 and r == 1)
@@ -50,9 +50,7 @@ class GlueMrpc(evaluate.Metric):
             description=_DESCRIPTION,
             citation=_CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features(
-                {"predictions": datasets.Value("int64"), "references": datasets.Value("int64")}
-            ),
+            features=datasets.Features({"predictions": datasets.Value("int64"), "references": datasets.Value("int64")}),
         )
 
     def _compute(self, predictions, references):
