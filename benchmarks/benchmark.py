@@ -3,10 +3,17 @@
     python benchmarks/benchmark.py            # the profile's full settings
     python benchmarks/benchmark.py --quick    # CI-sized: 1 epoch on 128 pairs
 
+    # real-size training on a CPU: a 3,668-pair set, length-grouped batches, max_length 128
+    python scripts/make_bundled_mrpc.py --sizes 3668 408 408 --out build/mrpc-3668
+    COURSE_MRPC_DIR=build/mrpc-3668 python benchmarks/benchmark.py \
+        --sampling group_by_length --max-length 128 --no-padding-comparison
+
 Prints, for the device and profile in use: train and eval samples/s, wall time per
 epoch, final validation accuracy/F1, peak memory, and the cost of padding every pair
 to the maximum length compared with dynamic padding, measured on the same batches in
-the same run. ``--json FILE`` also writes the figures as JSON.
+the same run. ``--json FILE`` also writes the figures as JSON. Batch size and learning
+rate default to the profile's (which follow the training split's size); the options
+below change them, the order of training pairs and the tokenizer's ``max_length``.
 """
 
 from __future__ import annotations
@@ -52,13 +59,13 @@ def max_length(tokenizer, model) -> int:
     return min(tokenizer.model_max_length, model.config.max_position_embeddings)
 
 
-def training_args(profile, folder, epochs, **extra):
+def training_args(profile, folder, epochs, batch_size=None, learning_rate=None, **extra):
     return TrainingArguments(
         output_dir=folder,
         num_train_epochs=epochs,
-        per_device_train_batch_size=profile.batch_size,
+        per_device_train_batch_size=batch_size or profile.batch_size,
         per_device_eval_batch_size=64,
-        learning_rate=profile.learning_rate,
+        learning_rate=learning_rate or profile.learning_rate,
         warmup_steps=0.1,
         weight_decay=0.01,
         save_strategy="no",
@@ -87,8 +94,12 @@ def timed_steps(profile, tokenizer, dataset, folder, steps, pad_to_max):
         processing_class=tokenizer,
     )
     output = trainer.train()
-    batch = collator([{key: dataset[i][key] for key in ("input_ids", "token_type_ids", "attention_mask")}
-                      for i in range(min(profile.batch_size, len(dataset)))])
+    batch = collator(
+        [
+            {key: dataset[i][key] for key in ("input_ids", "token_type_ids", "attention_mask")}
+            for i in range(min(profile.batch_size, len(dataset)))
+        ]
+    )
     return output.metrics["train_samples_per_second"], int(batch["input_ids"].numel())
 
 
@@ -98,6 +109,17 @@ def main(argv=None) -> dict:
     parser.add_argument("--epochs", type=int, help="training epochs (default: the profile's)")
     parser.add_argument("--train-pairs", type=int, help="use only the first N training pairs")
     parser.add_argument("--padding-steps", type=int, default=10, help="steps per padding mode (default 10)")
+    parser.add_argument("--no-padding-comparison", action="store_true", help="skip the dynamic vs max padding runs")
+    parser.add_argument("--batch-size", type=int, help="training batch size (default: the profile's)")
+    parser.add_argument("--learning-rate", type=float, help="learning rate (default: the profile's)")
+    parser.add_argument("--max-steps", type=int, help="stop after this many optimizer steps (throughput only)")
+    parser.add_argument(
+        "--sampling",
+        choices=["random", "group_by_length"],
+        default="random",
+        help="order of training pairs: random batches, or batches of similar length (less padding)",
+    )
+    parser.add_argument("--max-length", type=int, help="truncate each pair to this many tokens (default: the model's)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -110,7 +132,8 @@ def main(argv=None) -> dict:
     epochs = args.epochs or profile.num_train_epochs
     tokenizer = AutoTokenizer.from_pretrained(profile.checkpoint)
     data = load_mrpc(profile).map(
-        lambda batch: tokenizer(batch["sentence1"], batch["sentence2"], truncation=True), batched=True
+        lambda batch: tokenizer(batch["sentence1"], batch["sentence2"], truncation=True, max_length=args.max_length),
+        batched=True,
     )
     train = data["train"] if args.train_pairs is None else data["train"].select(range(args.train_pairs))
     metric = load_mrpc_metric(profile)
@@ -120,7 +143,15 @@ def main(argv=None) -> dict:
         model = AutoModelForSequenceClassification.from_pretrained(profile.checkpoint, num_labels=2)
         trainer = Trainer(
             model=model,
-            args=training_args(profile, folder, epochs),
+            args=training_args(
+                profile,
+                folder,
+                epochs,
+                args.batch_size,
+                args.learning_rate,
+                train_sampling_strategy=args.sampling,
+                max_steps=args.max_steps or -1,
+            ),
             train_dataset=train,
             eval_dataset=data["validation"],
             data_collator=DataCollatorWithPadding(tokenizer),
@@ -133,8 +164,9 @@ def main(argv=None) -> dict:
         evaluation = trainer.evaluate()
         memory_kind, memory_mib = peak_memory_mib()
 
-        dynamic_sps, dynamic_tokens = timed_steps(profile, tokenizer, train, folder, args.padding_steps, False)
-        max_sps, max_tokens = timed_steps(profile, tokenizer, train, folder, args.padding_steps, True)
+        if not args.no_padding_comparison:
+            dynamic_sps, dynamic_tokens = timed_steps(profile, tokenizer, train, folder, args.padding_steps, False)
+            max_sps, max_tokens = timed_steps(profile, tokenizer, train, folder, args.padding_steps, True)
 
     figures = {
         "device": describe_device().splitlines()[0],
@@ -142,20 +174,28 @@ def main(argv=None) -> dict:
         "checkpoint": profile.checkpoint_label,
         "train pairs": len(train),
         "validation pairs": len(data["validation"]),
-        "epochs": epochs,
-        "batch size": profile.batch_size,
+        "epochs": epochs if not args.max_steps else f"{trainer.state.global_step} steps",
+        "batch size": args.batch_size or profile.batch_size,
+        "learning rate": args.learning_rate or profile.learning_rate,
+        "sampling": args.sampling,
+        "max length": args.max_length or "model's",
         "train samples/s": round(train_metrics["train_samples_per_second"], 1),
         "eval samples/s": round(evaluation["eval_samples_per_second"], 1),
-        "seconds per epoch": round(train_seconds / epochs, 1),
+        "seconds per epoch": round(train_seconds / trainer.state.epoch, 1),
         "validation accuracy": round(evaluation["eval_accuracy"], 4),
         "validation F1": round(evaluation["eval_f1"], 4),
         f"peak memory MiB ({memory_kind})": round(memory_mib),
-        "padding steps per mode": args.padding_steps,
-        "dynamic padding train samples/s": round(dynamic_sps, 1),
-        f"pad-to-{max_length(tokenizer, model)} train samples/s": round(max_sps, 1),
-        "speed-up of dynamic padding": round(dynamic_sps / max_sps, 2),
-        "tokens in first batch, dynamic vs max": f"{dynamic_tokens} vs {max_tokens}",
     }
+    if not args.no_padding_comparison:
+        figures.update(
+            {
+                "padding steps per mode": args.padding_steps,
+                "dynamic padding train samples/s": round(dynamic_sps, 1),
+                f"pad-to-{max_length(tokenizer, model)} train samples/s": round(max_sps, 1),
+                "speed-up of dynamic padding": round(dynamic_sps / max_sps, 2),
+                "tokens in first batch, dynamic vs max": f"{dynamic_tokens} vs {max_tokens}",
+            }
+        )
     width = max(len(key) for key in figures)
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")

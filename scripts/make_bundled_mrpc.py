@@ -13,11 +13,15 @@ Run from the repository root; the output is deterministic:
     python scripts/make_bundled_mrpc.py
 
 It writes ``train.tsv``, ``dev.tsv`` and ``test.tsv`` in GLUE's MRPC layout
-into ``helpers/data/mrpc/``.
+into ``helpers/data/mrpc/``. For a set of GLUE MRPC's size (to measure training
+at real size without the Hub), e.g.:
+
+    python scripts/make_bundled_mrpc.py --sizes 3668 408 408 --out build/mrpc-3668
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 from pathlib import Path
 
@@ -29,57 +33,135 @@ SEED = 20261125
 HEADER = "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String"
 
 COMPANIES = [
-    "Norvell Systems", "Baytree Foods", "Kestrel Airlines", "Halden Pharmaceuticals",
-    "Corrin Steel", "Medway Telecom", "Ashgrove Bank", "Pellham Motors",
-    "Tarrant Energy", "Vireo Software", "Lund Marsh Group", "Oakridge Insurance",
-    "Brightwater Utilities", "Calder Mining", "Fenwick Retail", "Quillon Media",
-    "Sorrel Chemicals", "Harlow Brewing", "Drayton Logistics", "Elmstead Semiconductor",
+    "Norvell Systems",
+    "Baytree Foods",
+    "Kestrel Airlines",
+    "Halden Pharmaceuticals",
+    "Corrin Steel",
+    "Medway Telecom",
+    "Ashgrove Bank",
+    "Pellham Motors",
+    "Tarrant Energy",
+    "Vireo Software",
+    "Lund Marsh Group",
+    "Oakridge Insurance",
+    "Brightwater Utilities",
+    "Calder Mining",
+    "Fenwick Retail",
+    "Quillon Media",
+    "Sorrel Chemicals",
+    "Harlow Brewing",
+    "Drayton Logistics",
+    "Elmstead Semiconductor",
 ]
 PEOPLE = [
-    "Maria Delgado", "Thomas Brennan", "Aisha Rahman", "Henrik Olsen", "Grace Whitfield",
-    "Daniel Okafor", "Lucia Ferrante", "Peter Vance", "Naomi Castell", "Samuel Lindqvist",
-    "Ruth Abernathy", "Victor Mensah", "Helen Tsang", "Oscar Villanueva", "Clara Dunmore",
-    "Ibrahim Saleh", "Fiona McAllister", "Jonas Weber", "Priya Natarajan", "Walter Hume",
+    "Maria Delgado",
+    "Thomas Brennan",
+    "Aisha Rahman",
+    "Henrik Olsen",
+    "Grace Whitfield",
+    "Daniel Okafor",
+    "Lucia Ferrante",
+    "Peter Vance",
+    "Naomi Castell",
+    "Samuel Lindqvist",
+    "Ruth Abernathy",
+    "Victor Mensah",
+    "Helen Tsang",
+    "Oscar Villanueva",
+    "Clara Dunmore",
+    "Ibrahim Saleh",
+    "Fiona McAllister",
+    "Jonas Weber",
+    "Priya Natarajan",
+    "Walter Hume",
 ]
 TEAMS = [
-    "the Harbor City Gulls", "the Red Valley Miners", "the Northgate Rovers",
-    "the Pine Bluff Hawks", "the Eastport Mariners", "the Stonebridge Lions",
-    "the Westfield Comets", "the Lakeside Otters",
+    "the Harbor City Gulls",
+    "the Red Valley Miners",
+    "the Northgate Rovers",
+    "the Pine Bluff Hawks",
+    "the Eastport Mariners",
+    "the Stonebridge Lions",
+    "the Westfield Comets",
+    "the Lakeside Otters",
 ]
 CITIES = [
-    "Chicago", "Denver", "Atlanta", "Boston", "Seattle", "Houston", "Phoenix",
-    "Miami", "Detroit", "Portland", "Sacramento", "Baltimore",
+    "Chicago",
+    "Denver",
+    "Atlanta",
+    "Boston",
+    "Seattle",
+    "Houston",
+    "Phoenix",
+    "Miami",
+    "Detroit",
+    "Portland",
+    "Sacramento",
+    "Baltimore",
 ]
 REGIONS = [
-    "northern Peru", "western Turkey", "central Chile", "eastern Indonesia",
-    "southern Iran", "the Philippine island of Mindanao", "northern Japan",
-    "central Mexico", "western Nepal", "southern Greece",
+    "northern Peru",
+    "western Turkey",
+    "central Chile",
+    "eastern Indonesia",
+    "southern Iran",
+    "the Philippine island of Mindanao",
+    "northern Japan",
+    "central Mexico",
+    "western Nepal",
+    "southern Greece",
 ]
 COUNTRIES = ["Germany", "Canada", "Spain", "Australia", "Brazil", "Japan", "Italy", "Poland"]
 AGENCIES = {
-    "Germany": "federal labour office", "Canada": "national statistics agency",
-    "Spain": "labour ministry", "Australia": "bureau of statistics",
-    "Brazil": "statistics institute", "Japan": "internal affairs ministry",
-    "Italy": "national statistics office", "Poland": "central statistical office",
+    "Germany": "federal labour office",
+    "Canada": "national statistics agency",
+    "Spain": "labour ministry",
+    "Australia": "bureau of statistics",
+    "Brazil": "statistics institute",
+    "Japan": "internal affairs ministry",
+    "Italy": "national statistics office",
+    "Poland": "central statistical office",
 }
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 MONTHS = [
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ]
 QUARTERS = ["first-quarter", "second-quarter", "third-quarter", "fourth-quarter"]
 AIRPORTS = [
-    "Heathrow", "Frankfurt airport", "Charles de Gaulle airport", "Madrid's Barajas airport",
-    "Schiphol", "Rome's Fiumicino airport", "Dublin airport", "Brussels airport",
+    "Heathrow",
+    "Frankfurt airport",
+    "Charles de Gaulle airport",
+    "Madrid's Barajas airport",
+    "Schiphol",
+    "Rome's Fiumicino airport",
+    "Dublin airport",
+    "Brussels airport",
 ]
 WORKERS = ["baggage handlers", "air traffic controllers", "security staff", "ground crews", "pilots"]
 DISEASES = ["measles", "dengue fever", "cholera", "whooping cough", "West Nile virus", "mumps"]
 CRIMES = ["wire fraud", "securities fraud", "money laundering", "bribery", "tax evasion", "insider trading"]
 BODIES = ["Senate", "House", "state Assembly", "city council"]
 POLICIES = [
-    "raise the minimum wage", "ban smoking in restaurants", "expand early voting",
-    "cut the state income tax", "limit rent increases", "fund new highway repairs",
-    "require body cameras for police", "lower the drinking age for wine",
+    "raise the minimum wage",
+    "ban smoking in restaurants",
+    "expand early voting",
+    "cut the state income tax",
+    "limit rent increases",
+    "fund new highway repairs",
+    "require body cameras for police",
+    "lower the drinking age for wine",
 ]
 EXCHANGES = ["New York Stock Exchange", "Nasdaq", "London Stock Exchange", "Toronto Stock Exchange"]
 PRODUCTS = [
@@ -91,18 +173,31 @@ PRODUCTS = [
     ("pressure cookers", "lid seal", "release scalding steam"),
 ]
 PLACES = [
-    "Redding", "Santa Rosa", "Bend", "Flagstaff", "Boulder",
-    "Missoula", "Paradise", "Ventura", "Prescott", "Durango",
+    "Redding",
+    "Santa Rosa",
+    "Bend",
+    "Flagstaff",
+    "Boulder",
+    "Missoula",
+    "Paradise",
+    "Ventura",
+    "Prescott",
+    "Durango",
 ]
 BANKS = ["central bank", "Bank of Canada", "Reserve Bank of Australia", "Bank of England", "Federal Reserve"]
 ALLEGATIONS = [
-    "misled investors about its debt", "overcharged customers for insurance",
-    "hid safety defects from regulators", "inflated its reported sales",
-    "polluted a river near its plant", "underpaid its overtime workers",
+    "misled investors about its debt",
+    "overcharged customers for insurance",
+    "hid safety defects from regulators",
+    "inflated its reported sales",
+    "polluted a river near its plant",
+    "underpaid its overtime workers",
 ]
 SETTLING_AGENCIES = [
-    "Securities and Exchange Commission", "Federal Trade Commission",
-    "Justice Department", "Environmental Protection Agency",
+    "Securities and Exchange Commission",
+    "Federal Trade Commission",
+    "Justice Department",
+    "Environmental Protection Agency",
 ]
 ROLES = ["chief executive", "chief financial officer", "chairman", "chief operating officer"]
 
@@ -136,9 +231,15 @@ def two_distinct(rng: random.Random, options):
 # Each family: slot sampler, derived words, phrasings and ways to change one fact.
 # A mutation returns the slots with exactly one fact changed.
 
+
 def earnings_slots(r):
-    return {"co": r.choice(COMPANIES), "q": r.choice(QUARTERS), "pct": r.randint(3, 48),
-            "amt": r.randint(12, 940), "up": r.random() < 0.6}
+    return {
+        "co": r.choice(COMPANIES),
+        "q": r.choice(QUARTERS),
+        "pct": r.randint(3, 48),
+        "amt": r.randint(12, 940),
+        "up": r.random() < 0.6,
+    }
 
 
 def earnings_words(s):
@@ -186,8 +287,12 @@ DEAL = {
 
 
 def quake_slots(r):
-    return {"mag": round(r.uniform(5.1, 7.9), 1), "region": r.choice(REGIONS), "day": r.choice(DAYS),
-            "n": r.randint(3, 260)}
+    return {
+        "mag": round(r.uniform(5.1, 7.9), 1),
+        "region": r.choice(REGIONS),
+        "day": r.choice(DAYS),
+        "n": r.randint(3, 260),
+    }
 
 
 QUAKE = {
@@ -232,8 +337,13 @@ def jobless_slots(r):
     country = r.choice(COUNTRIES)
     month_index = r.randint(1, 11)
     previous = round(r.uniform(3.5, 12.5), 1)
-    return {"country": country, "agency": AGENCIES[country], "month": MONTHS[month_index],
-            "y": previous, "x": round(previous - r.choice([0.1, 0.2, 0.3, 0.4]), 1)}
+    return {
+        "country": country,
+        "agency": AGENCIES[country],
+        "month": MONTHS[month_index],
+        "y": previous,
+        "x": round(previous - r.choice([0.1, 0.2, 0.3, 0.4]), 1),
+    }
 
 
 JOBLESS = {
@@ -252,8 +362,12 @@ JOBLESS = {
 
 
 def cuts_slots(r):
-    return {"co": r.choice(COMPANIES), "n": r.choice([r.randint(2, 60) * 100, r.randint(120, 950)]),
-            "pct": r.randint(2, 25), "year": r.randint(2024, 2027)}
+    return {
+        "co": r.choice(COMPANIES),
+        "n": r.choice([r.randint(2, 60) * 100, r.randint(120, 950)]),
+        "pct": r.randint(2, 25),
+        "year": r.randint(2024, 2027),
+    }
 
 
 CUTS = {
@@ -293,8 +407,13 @@ CEO = {
 
 
 def verdict_slots(r):
-    return {"p": r.choice(PEOPLE), "city": r.choice(CITIES), "day": r.choice(DAYS),
-            "n": r.randint(2, 14), "crime": r.choice(CRIMES)}
+    return {
+        "p": r.choice(PEOPLE),
+        "city": r.choice(CITIES),
+        "day": r.choice(DAYS),
+        "n": r.randint(2, 14),
+        "crime": r.choice(CRIMES),
+    }
 
 
 VERDICT = {
@@ -314,8 +433,12 @@ VERDICT = {
 
 
 def strike_slots(r):
-    return {"n": r.randint(8, 90) * 10, "airport": r.choice(AIRPORTS), "day": r.choice(DAYS),
-            "workers": r.choice(WORKERS)}
+    return {
+        "n": r.randint(8, 90) * 10,
+        "airport": r.choice(AIRPORTS),
+        "day": r.choice(DAYS),
+        "workers": r.choice(WORKERS),
+    }
 
 
 STRIKE = {
@@ -336,8 +459,13 @@ STRIKE = {
 
 def outbreak_slots(r):
     new = r.randint(4, 160)
-    return {"region": r.choice(CITIES), "disease": r.choice(DISEASES), "day": r.choice(DAYS),
-            "n": new, "total": new + r.randint(20, 900)}
+    return {
+        "region": r.choice(CITIES),
+        "disease": r.choice(DISEASES),
+        "day": r.choice(DAYS),
+        "n": new,
+        "total": new + r.randint(20, 900),
+    }
 
 
 OUTBREAK = {
@@ -357,8 +485,14 @@ OUTBREAK = {
 
 
 def shares_slots(r):
-    return {"co": r.choice(COMPANIES), "c": r.randint(6, 95), "p": round(r.uniform(8, 120), 2),
-            "exch": r.choice(EXCHANGES), "day": r.choice(DAYS), "up": r.random() < 0.6}
+    return {
+        "co": r.choice(COMPANIES),
+        "c": r.randint(6, 95),
+        "p": round(r.uniform(8, 120), 2),
+        "exch": r.choice(EXCHANGES),
+        "day": r.choice(DAYS),
+        "up": r.random() < 0.6,
+    }
 
 
 def shares_words(s):
@@ -410,8 +544,7 @@ ELECTION = {
 def vote_slots(r):
     total = r.choice([40, 100, 80, 15])
     yes = r.randint(total // 2 + 1, total - 1)
-    return {"body": r.choice(BODIES), "a": yes, "b": total - yes, "day": r.choice(DAYS),
-            "policy": r.choice(POLICIES)}
+    return {"body": r.choice(BODIES), "a": yes, "b": total - yes, "day": r.choice(DAYS), "policy": r.choice(POLICIES)}
 
 
 VOTE = {
@@ -431,15 +564,14 @@ VOTE = {
 
 
 def plant_slots(r):
-    return {"co": r.choice(COMPANIES), "p": r.choice(PEOPLE), "month": r.choice(MONTHS),
-            "city": r.choice(CITIES)}
+    return {"co": r.choice(COMPANIES), "p": r.choice(PEOPLE), "month": r.choice(MONTHS), "city": r.choice(CITIES)}
 
 
 PLANT = {
     "slots": plant_slots,
     "templates": [
-        "\" We are confident the {city} plant will reopen by {month} , \" said {p} , a spokesman for {co} .",
-        "{co} spokesman {p} said the company was \" confident \" its {city} plant would reopen by {month} .",
+        '" We are confident the {city} plant will reopen by {month} , " said {p} , a spokesman for {co} .',
+        '{co} spokesman {p} said the company was " confident " its {city} plant would reopen by {month} .',
         "The {co} plant in {city} should be running again by {month} , company spokesman {p} said .",
     ],
     "mutations": [
@@ -452,8 +584,14 @@ PLANT = {
 
 def recall_slots(r):
     product, part, hazard = r.choice(PRODUCTS)
-    return {"co": r.choice(COMPANIES), "n": r.randint(3, 400) * 1000, "product": product,
-            "part": part, "hazard": hazard, "day": r.choice(DAYS)}
+    return {
+        "co": r.choice(COMPANIES),
+        "n": r.randint(3, 400) * 1000,
+        "product": product,
+        "part": part,
+        "hazard": hazard,
+        "day": r.choice(DAYS),
+    }
 
 
 RECALL = {
@@ -466,8 +604,16 @@ RECALL = {
     "mutations": [
         lambda r, s: {**s, "n": nearby_int(r, s["n"] // 1000) * 1000},
         lambda r, s: {**s, "co": other(r, COMPANIES, s["co"])},
-        lambda r, s: {**s, **dict(zip(("product", "part", "hazard"),
-                                      other(r, PRODUCTS, (s["product"], s["part"], s["hazard"]))))},
+        lambda r, s: {
+            **s,
+            **dict(
+                zip(
+                    ("product", "part", "hazard"),
+                    other(r, PRODUCTS, (s["product"], s["part"], s["hazard"])),
+                    strict=True,
+                )
+            ),
+        },
     ],
 }
 
@@ -492,8 +638,12 @@ FIRE = {
 
 
 def rate_slots(r):
-    return {"bank": r.choice(BANKS), "x": r.choice([1.25, 1.5, 2.75, 3.0, 3.25, 4.5, 4.75, 5.25]),
-            "day": r.choice(DAYS), "up": r.random() < 0.5}
+    return {
+        "bank": r.choice(BANKS),
+        "x": r.choice([1.25, 1.5, 2.75, 3.0, 3.25, 4.5, 4.75, 5.25]),
+        "day": r.choice(DAYS),
+        "up": r.random() < 0.5,
+    }
 
 
 def rate_words(s):
@@ -521,8 +671,12 @@ RATE = {
 
 
 def settle_slots(r):
-    return {"co": r.choice(COMPANIES), "amt": r.randint(5, 480), "agency": r.choice(SETTLING_AGENCIES),
-            "allegation": r.choice(ALLEGATIONS)}
+    return {
+        "co": r.choice(COMPANIES),
+        "amt": r.randint(5, 480),
+        "agency": r.choice(SETTLING_AGENCIES),
+        "allegation": r.choice(ALLEGATIONS),
+    }
 
 
 SETTLE = {
@@ -539,8 +693,26 @@ SETTLE = {
     ],
 }
 
-FAMILIES = [EARNINGS, DEAL, QUAKE, GAME, JOBLESS, CUTS, CEO, VERDICT, STRIKE,
-            OUTBREAK, SHARES, ELECTION, VOTE, PLANT, RECALL, FIRE, RATE, SETTLE]
+FAMILIES = [
+    EARNINGS,
+    DEAL,
+    QUAKE,
+    GAME,
+    JOBLESS,
+    CUTS,
+    CEO,
+    VERDICT,
+    STRIKE,
+    OUTBREAK,
+    SHARES,
+    ELECTION,
+    VOTE,
+    PLANT,
+    RECALL,
+    FIRE,
+    RATE,
+    SETTLE,
+]
 
 
 def render(rng: random.Random, family: dict, slots: dict, template: str) -> str:
@@ -582,14 +754,25 @@ def make_split(rng: random.Random, size: int, seen: set) -> list[tuple[int, int,
     return rows
 
 
-def main() -> None:
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs=3,
+        metavar=("TRAIN", "DEV", "TEST"),
+        default=list(SPLIT_SIZES.values()),
+        help="pairs per split (default: %(default)s, the bundled data)",
+    )
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="folder to write (default: helpers/data/mrpc)")
+    args = parser.parse_args(argv)
     rng = random.Random(SEED)
     seen: set = set()
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    for split, size in SPLIT_SIZES.items():
+    args.out.mkdir(parents=True, exist_ok=True)
+    for split, size in zip(SPLIT_SIZES, args.sizes, strict=True):
         rows = make_split(rng, size, seen)
         lines = [HEADER] + ["\t".join(str(value) for value in row) for row in rows]
-        (OUT_DIR / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (args.out / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
         positives = sum(row[0] for row in rows)
         print(f"{split}.tsv: {len(rows)} pairs, {positives} paraphrases ({positives / len(rows):.1%})")
 
