@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test unit nbval notebooks benchmark data clean
+.PHONY: install course test lint unit nbval notebooks benchmark data clean
 
 install: $(INSTALLED)
 
@@ -27,8 +27,13 @@ $(INSTALLED): requirements.txt pyproject.toml
 course: install
 	$(BIN)/python scripts/run_notebooks.py
 
-## Unit tests, then nbval over the five notebooks.
-test: unit nbval
+## Lint, unit tests, then nbval over the notebooks.
+test: lint unit nbval
+
+## ruff: lint and formatting of helpers, scripts, benchmarks, tests and the notebooks' code.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: install
 	$(BIN)/python -m pytest tests

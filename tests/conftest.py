@@ -33,9 +33,7 @@ def tokenizer(offline_profile):
 @pytest.fixture(scope="session")
 def tokenized(bundled, tokenizer):
     quiet_library_output()
-    return bundled.map(
-        lambda batch: tokenizer(batch["sentence1"], batch["sentence2"], truncation=True), batched=True
-    )
+    return bundled.map(lambda batch: tokenizer(batch["sentence1"], batch["sentence2"], truncation=True), batched=True)
 
 
 def write_tsv(path: Path, lines: list[str], header: str = HEADER, encoding: str = "utf-8") -> Path:

@@ -20,7 +20,11 @@ def test_quick_benchmark_reports_all_figures(tmp_path):
     env = dict(os.environ, COURSE_PROFILE="offline")
     run = subprocess.run(
         [sys.executable, "benchmarks/benchmark.py", "--quick", "--json", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     figures = json.loads(out.read_text())

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import write_tsv
 from helpers import MRPC_FEATURES, MRPCDataError, label_balance, load_mrpc, load_mrpc_folder, resolve_profile
 from helpers.data import NO_LABEL
-
-from conftest import write_tsv
 
 
 def test_bundled_splits_and_features(bundled):
@@ -30,7 +29,7 @@ def test_bundled_label_balance_is_about_two_thirds_paraphrases(bundled, split):
 def test_bundled_splits_do_not_share_pairs(bundled):
     seen = {}
     for name, split in bundled.items():
-        pairs = set(zip(split["sentence1"], split["sentence2"]))
+        pairs = set(zip(split["sentence1"], split["sentence2"], strict=True))
         assert len(pairs) == len(split), f"duplicate pairs inside {name}"
         for other, other_pairs in seen.items():
             assert not pairs & other_pairs, f"{name} and {other} share pairs"
@@ -47,10 +46,11 @@ def test_word_overlap_alone_does_not_solve_the_task(bundled, split):
     """Hard negatives share most words with their partner, so no overlap threshold
     separates paraphrases from non-paraphrases: the model must read the facts."""
     data = bundled[split]
-    overlaps = [word_overlap(a, b) for a, b in zip(data["sentence1"], data["sentence2"])]
+    overlaps = [word_overlap(a, b) for a, b in zip(data["sentence1"], data["sentence2"], strict=True)]
     labels = data["label"]
     best = max(
-        sum((overlap >= threshold) == bool(label) for overlap, label in zip(overlaps, labels)) / len(labels)
+        sum((overlap >= threshold) == bool(label) for overlap, label in zip(overlaps, labels, strict=True))
+        / len(labels)
         for threshold in set(overlaps)
     )
     assert best < 0.9, f"a word-overlap threshold reaches {best:.3f} accuracy"
