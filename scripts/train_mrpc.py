@@ -7,7 +7,7 @@ One process (a GPU if there is one, else the CPU):
 Several processes, with distributed data parallel (each process trains on its own
 share of every batch round and the gradients are averaged):
 
-    accelerate launch --num_processes 2 scripts/train_mrpc.py   # 2 GPUs
+    accelerate launch --multi_gpu --num_processes 2 scripts/train_mrpc.py   # 2 GPUs (or 2 CPU processes)
     torchrun --nproc_per_node 2 scripts/train_mrpc.py           # 2 GPUs, or 2 CPU processes (gloo)
 
 The model and data come from the course profile (COURSE_PROFILE, COURSE_MODEL,
