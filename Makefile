@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test lint unit nbval notebooks benchmark data clean
+.PHONY: install course test lint unit nbval notebooks solutions benchmark data clean
 
 install: $(INSTALLED)
 
@@ -27,7 +27,7 @@ $(INSTALLED): requirements.txt pyproject.toml
 course: install
 	$(BIN)/python scripts/run_notebooks.py
 
-## Lint, unit tests, then nbval over the notebooks.
+## Lint, unit tests (the exercises' checks and solutions included), then nbval over the notebooks.
 test: lint unit nbval
 
 ## ruff: lint and formatting of helpers, scripts, benchmarks, tests and the notebooks' code.
@@ -40,6 +40,10 @@ unit: install
 
 nbval: install
 	$(BIN)/python -m pytest --nbval --nbval-current-env notebooks
+
+## Run the exercise notebooks with every solution filled in: each must end all correct.
+solutions: install
+	$(BIN)/python scripts/run_notebooks.py --solutions
 
 ## Re-execute the notebooks and write their outputs back (before committing them).
 notebooks: install

@@ -3,19 +3,28 @@
     python scripts/run_notebooks.py                 # run all into build/notebooks/
     python scripts/run_notebooks.py --in-place      # refresh the committed outputs
     python scripts/run_notebooks.py 03_trainer_training   # just one (name or prefix)
+    python scripts/run_notebooks.py --solutions     # exercise notebooks with every solution filled in
 
 Each notebook runs in a fresh kernel with its working folder set to the build folder
 (checkpoints go to build/runs/). The profile is whatever the environment selects;
 `make course` and `make notebooks` set COURSE_PROFILE=offline. Each notebook's
-``summary`` dictionary (its last cell) supplies the "key figures" column.
+``summary`` dictionary (its last cell) supplies the "key figures" column; for an
+exercise notebook it is the ``progress()`` line of its last cell.
+
+With ``--solutions`` each exercise notebook's answer cells (tagged ``answer-qN``) are
+replaced by the solutions of its exercises, the notebooks go to build/solutions/, and a
+notebook whose progress is not "N/N correct" counts as failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import re
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -28,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "build"
 CELL_TIMEOUT_S = 900
-SUMMARY_CODE = "import json as _json; print(_json.dumps(summary, default=str))"
+SUMMARY_CODE = "import json as _json; print(_json.dumps(globals().get('summary', {}), default=str))"
+PROGRESS = re.compile(r"^(\d+)/(\d+) correct$", re.MULTILINE)
 
 
 def clean_metadata(notebook) -> None:
@@ -60,8 +70,38 @@ def local_kernel_config(socket_dir: str) -> Config:
     return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(socket_dir) / "kernel")}})
 
 
-def run_notebook(source: Path, target: Path, workdir: Path, socket_dir: str) -> tuple[str, float, dict]:
+def exercise_module(notebook):
+    """The helpers.exercises module an exercise notebook imports its checks from."""
+    for cell in notebook.cells:
+        found = re.search(r"from (helpers\.exercises\.lesson\d+) import", cell.source)
+        if found:
+            return importlib.import_module(found.group(1))
+    raise SystemExit("an exercise notebook must import its checks from helpers.exercises.lessonNN")
+
+
+def fill_in_solutions(notebook) -> None:
+    """Replace each answer cell (tag answer-qN) by the solution of exercise qN."""
+    module = exercise_module(notebook)
+    for cell in notebook.cells:
+        for tag in cell.metadata.get("tags", []):
+            if tag.startswith("answer-"):
+                exercise = getattr(module, tag.removeprefix("answer-"))
+                cell.source = textwrap.dedent(exercise.solution_code).strip()
+
+
+def progress_figures(notebook) -> dict:
+    """``{"exercises": "3/3 correct"}`` from the output of an exercise notebook's progress() cell."""
+    text = "".join(out.get("text", "") for out in notebook.cells[-1].get("outputs", []))
+    found = PROGRESS.search(text)
+    return {"exercises": found.group(0)} if found else {}
+
+
+def run_notebook(
+    source: Path, target: Path, workdir: Path, socket_dir: str, solutions: bool = False
+) -> tuple[str, float, dict]:
     notebook = nbformat.read(source, as_version=4)
+    if solutions:
+        fill_in_solutions(notebook)
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_S,
@@ -81,7 +121,12 @@ def run_notebook(source: Path, target: Path, workdir: Path, socket_dir: str) -> 
         status = "FAILED"
         print(f"\n{source.name} failed:\n{str(error)[-3000:]}", file=sys.stderr)
     seconds = time.perf_counter() - started
-    figures = read_key_figures(notebook.cells.pop())
+    figures = read_key_figures(notebook.cells.pop()) or progress_figures(notebook)
+    if solutions and status == "ok":
+        found = PROGRESS.search(figures.get("exercises", ""))
+        if not found or found.group(1) != found.group(2):
+            status = "FAILED"
+            print(f"\n{source.name}: with every solution filled in, progress is {figures}", file=sys.stderr)
     clean_metadata(notebook)
     nbformat.write(notebook, target)
     return status, seconds, figures
@@ -89,26 +134,33 @@ def run_notebook(source: Path, target: Path, workdir: Path, socket_dir: str) -> 
 
 def print_table(rows) -> None:
     print()
-    print(f"{'notebook':<26} {'status':<7} {'seconds':>8}  key figures")
+    print(f"{'notebook':<34} {'status':<7} {'seconds':>8}  key figures")
     print("-" * 100)
     for name, status, seconds, figures in rows:
         text = ", ".join(f"{key}: {value}" for key, value in figures.items())
-        print(f"{name:<26} {status:<7} {seconds:>8.1f}  {text}")
+        print(f"{name:<34} {status:<7} {seconds:>8.1f}  {text}")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="notebook names or prefixes (default: all)")
     parser.add_argument("--in-place", action="store_true", help="write outputs back into notebooks/")
+    parser.add_argument(
+        "--solutions", action="store_true", help="run the exercise notebooks with every solution filled in"
+    )
     args = parser.parse_args(argv)
+    if args.in_place and args.solutions:
+        parser.error("--solutions writes to build/solutions/; the committed notebooks keep their blanks")
 
     notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if args.solutions:
+        notebooks = [nb for nb in notebooks if nb.stem.endswith("_exercises")]
     if args.names:
         notebooks = [nb for nb in notebooks if any(nb.stem.startswith(name) for name in args.names)]
         if not notebooks:
             print(f"No notebook matches {args.names}; choose from notebooks/*.ipynb.", file=sys.stderr)
             return 2
-    out_dir = NOTEBOOKS if args.in_place else BUILD / "notebooks"
+    out_dir = NOTEBOOKS if args.in_place else BUILD / ("solutions" if args.solutions else "notebooks")
     out_dir.mkdir(parents=True, exist_ok=True)
     BUILD.mkdir(exist_ok=True)
 
@@ -116,7 +168,9 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="course-kernels-") as socket_dir:
         for notebook in notebooks:
             print(f"running {notebook.name} ...", flush=True)
-            status, seconds, figures = run_notebook(notebook, out_dir / notebook.name, BUILD, socket_dir)
+            status, seconds, figures = run_notebook(
+                notebook, out_dir / notebook.name, BUILD, socket_dir, args.solutions
+            )
             rows.append((notebook.stem, status, seconds, figures))
     print_table(rows)
     print(f"\nexecuted notebooks: {out_dir.relative_to(ROOT)}/")

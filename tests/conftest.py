@@ -1,6 +1,6 @@
 """Shared fixtures: the offline profile, the bundled data (raw and tokenized once), the
-tokenizer, and ``write_tsv`` for building GLUE-layout files. The Trainer factory for the
-training tests is in ``training.py``."""
+tokenizer, a model fine-tuned once for every test that needs one, and ``write_tsv`` for
+building GLUE-layout files. The Trainer factory for the training tests is in ``training.py``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,17 @@ def tokenizer(offline_profile):
 def tokenized(bundled, tokenizer):
     quiet_library_output()
     return bundled.map(lambda batch: tokenizer(batch["sentence1"], batch["sentence2"], truncation=True), batched=True)
+
+
+@pytest.fixture(scope="session")
+def trained_trainer(offline_profile, tokenizer, tokenized, tmp_path_factory):
+    """The offline fine-tune with the notebooks' settings, trained once for all the tests that need a
+    trained model (about a minute and a half on a 2-core CPU)."""
+    from training import make_trainer
+
+    trainer = make_trainer(offline_profile, tokenizer, tokenized, tmp_path_factory.mktemp("trained"))
+    trainer.train()
+    return trainer
 
 
 def write_tsv(path: Path, lines: list[str], header: str = HEADER, encoding: str = "utf-8") -> Path:

@@ -10,13 +10,16 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-EXPECTED = [
+LESSONS = [
     "01_tokenization",
     "02_training_arguments",
     "03_trainer_training",
     "04_predictions_softmax",
     "05_compute_metrics",
 ]
+# Reading order: each lesson, then its exercises; then the loop behind the Trainer.
+EXPECTED = [name for lesson in LESSONS for name in (lesson, f"{lesson}_exercises")] + ["06_training_loop_accelerate"]
+EXERCISE_NOTEBOOKS = [path for path in NOTEBOOKS if path.stem.endswith("_exercises")]
 # Things that betray the machine that executed a notebook.
 MACHINE_TRACES = re.compile(r"(/home/|/root/|/Users/|/tmp/|/work/|site-packages|C:\\\\)")
 
@@ -29,7 +32,7 @@ def source(cell):
     return "".join(cell["source"])
 
 
-def test_the_five_notebooks_are_there():
+def test_the_notebooks_are_there_in_reading_order():
     assert [path.stem for path in NOTEBOOKS] == EXPECTED
 
 
@@ -39,7 +42,7 @@ def test_opens_with_badge_setup_and_banner(path):
     badge = f"colab.research.google.com/github/trainer-course/finetune-with-trainer/blob/main/notebooks/{path.name}"
     assert badge in source(notebook[0])
     code = [source(cell) for cell in notebook if cell["cell_type"] == "code"]
-    assert "google.colab" in code[0], "the first code cell is the set-up cell"
+    assert "google.colab" in code[0] and "KAGGLE_KERNEL_RUN_TYPE" in code[0], "the first code cell is the set-up cell"
     assert "show_banner(profile)" in code[1], "the second code cell prints the profile banner"
 
 
@@ -69,3 +72,19 @@ def test_prose_keeps_up_with_the_code(path):
     markdown_cells = sum(cell["cell_type"] == "markdown" for cell in notebook)
     code_cells = len(notebook) - markdown_cells
     assert markdown_cells * 2 >= code_cells, "explain each step in a markdown cell before it"
+
+
+@pytest.mark.parametrize("path", EXERCISE_NOTEBOOKS, ids=lambda path: path.stem)
+def test_exercise_notebooks_pair_each_answer_with_its_check(path):
+    notebook = cells(path)
+    code = [source(cell) for cell in notebook if cell["cell_type"] == "code"]
+    answers = [cell for cell in notebook if any(tag.startswith("answer-") for tag in cell["metadata"].get("tags", []))]
+    numbers = [tag.removeprefix("answer-q") for cell in answers for tag in cell["metadata"]["tags"]]
+    assert 3 <= len(numbers) <= 5 and numbers == [str(n) for n in range(1, len(numbers) + 1)]
+    for number, cell in zip(numbers, answers, strict=True):
+        assert "____" in source(cell), f"answer cell q{number} is committed without its placeholder"
+        assert f"q{number}.check()" in code, f"q{number} has no check cell"
+        assert f"# q{number}.hint()" in "\n".join(code) and f"# q{number}.solution()" in "\n".join(code)
+    assert code[-1] == "progress()", "an exercise notebook ends with progress()"
+    last_output = "".join(notebook[-1]["outputs"][0]["text"])
+    assert last_output.startswith(f"0/{len(numbers)} correct"), "committed untouched: nothing answered"

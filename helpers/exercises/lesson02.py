@@ -1,0 +1,160 @@
+"""Exercises for notebook 2: TrainingArguments, step counts, the learning-rate schedule."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+
+from . import Exercise, ExerciseSet, WrongAnswer
+from .lesson01 import whole_number
+
+# Exercise 2 and 3: GLUE MRPC's training split on one GPU.
+PAIRS, BATCH_SIZE, EPOCHS, ACCUMULATION = 3668, 16, 3, 2
+PEAK_LR, WARMUP_FRACTION, AT_STEP = 2e-5, 0.1, 100
+
+
+def check_every_50_steps(answer, namespace) -> str:
+    from transformers import TrainingArguments
+
+    if not isinstance(answer, dict):
+        raise WrongAnswer(
+            "give the keyword arguments as a dict, e.g. dict(eval_strategy=..., eval_steps=..., ...), "
+            f"not {type(answer).__name__}."
+        )
+    if "evaluation_strategy" in answer:
+        raise WrongAnswer(
+            "evaluation_strategy is the 2023 name. transformers 4.46 renamed it eval_strategy, and "
+            "transformers 5 rejects the old name."
+        )
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            args = TrainingArguments(output_dir=folder, report_to="none", **answer)
+    except (TypeError, ValueError) as error:
+        raise WrongAnswer(f"TrainingArguments refuses these settings: {error}") from None
+    if args.eval_strategy != "steps":
+        raise WrongAnswer(
+            f"eval_strategy is {str(args.eval_strategy.value)!r}; to evaluate every N steps it must be 'steps'."
+        )
+    if args.eval_steps != 50:
+        raise WrongAnswer(f"eval_steps is {args.eval_steps} (it defaults to logging_steps); set it to 50.")
+    if args.save_strategy != "steps" or args.save_steps != 50:
+        raise WrongAnswer(
+            f"checkpoints are saved with save_strategy={str(args.save_strategy.value)!r} and "
+            f"save_steps={args.save_steps}; save every 50 steps too."
+        )
+    return (
+        "Evaluating and saving on the same steps means every evaluated model has a checkpoint, which "
+        "load_best_model_at_end needs."
+    )
+
+
+def optimizer_steps() -> int:
+    batches = math.ceil(PAIRS / BATCH_SIZE)
+    return math.ceil(batches / ACCUMULATION) * EPOCHS
+
+
+def check_total_steps(answer, namespace) -> str:
+    expected = optimizer_steps()
+    answer = whole_number(answer, "the number of optimizer steps")
+    batches = math.ceil(PAIRS / BATCH_SIZE)
+    if answer == batches * EPOCHS:
+        raise WrongAnswer(
+            "that is the number of batches. With gradient_accumulation_steps=2 the optimizer steps once "
+            "every 2 batches."
+        )
+    if answer == batches * EPOCHS * ACCUMULATION:
+        raise WrongAnswer("accumulation makes fewer optimizer steps, not more: divide by 2, do not multiply.")
+    if answer == (PAIRS // BATCH_SIZE) // ACCUMULATION * EPOCHS:
+        raise WrongAnswer("the last, smaller batch counts too: 3,668 / 16 is 229.25, so an epoch has 230 batches.")
+    if answer == math.ceil(PAIRS * EPOCHS / (BATCH_SIZE * ACCUMULATION)):
+        raise WrongAnswer("round per epoch, not over the whole run: each epoch ends with its own last step.")
+    if answer != expected:
+        raise WrongAnswer(
+            f"{answer} is not it. Batches per epoch = ceil(pairs / batch size); optimizer steps per epoch = "
+            "ceil(batches / accumulation); then times the epochs."
+        )
+    return (
+        f"{expected} optimizer steps. This number sets the length of the schedule, the warm-up, and how "
+        "often logging, evaluation and saving happen."
+    )
+
+
+def learning_rate_at(step: int, total: int, warmup: int, peak: float = PEAK_LR) -> float:
+    """The Trainer's default linear schedule with warm-up."""
+    if step < warmup:
+        return peak * step / max(1, warmup)
+    return peak * max(0.0, (total - step) / max(1, total - warmup))
+
+
+def check_lr_at_step_100(answer, namespace) -> str:
+    total = optimizer_steps()
+    warmup = math.ceil(total * WARMUP_FRACTION)
+    expected = learning_rate_at(AT_STEP, total, warmup)
+    try:
+        answer = float(answer)
+    except (TypeError, ValueError):
+        raise WrongAnswer(f"give the learning rate as a number, not {type(answer).__name__}.") from None
+
+    def near(value):
+        return math.isclose(answer, value, rel_tol=1e-3)
+
+    if near(PEAK_LR):
+        raise WrongAnswer(
+            f"that is the peak, reached at the end of the warm-up (step {warmup}); after it the rate falls "
+            f"linearly to 0 at step {total}."
+        )
+    if near(learning_rate_at(AT_STEP, total, 0)):
+        raise WrongAnswer(f"you left out the warm-up: the fall starts at step {warmup}, not at step 0.")
+    if near(learning_rate_at(AT_STEP, total, math.floor(total * WARMUP_FRACTION))):
+        raise WrongAnswer(f"the warm-up rounds up: ceil({total} x 0.1) = {warmup} steps.")
+    if not near(expected):
+        raise WrongAnswer(
+            f"{answer:.4g} is not it. After the warm-up the rate is peak x (total - step) / (total - warm-up)."
+        )
+    return (
+        f"{expected:.4g}: a linear schedule with warm-up, the Trainer's default. The rate was at its "
+        f"peak at step {warmup} and will reach 0 at step {total}."
+    )
+
+
+q1 = Exercise(
+    label="Exercise 1",
+    answer_name="every_50_steps",
+    checker=check_every_50_steps,
+    hint_text="Four keyword arguments: a strategy and a number of steps for evaluation, and the same for saving. "
+    "Use today's names (notebook 2's table of renamed arguments).",
+    solution_code="""
+        every_50_steps = dict(eval_strategy="steps", eval_steps=50, save_strategy="steps", save_steps=50)
+    """,
+)
+
+q2 = Exercise(
+    label="Exercise 2",
+    answer_name="total_steps",
+    checker=check_total_steps,
+    hint_text="math.ceil(3668 / 16) batches per epoch; the optimizer steps once per 2 batches, rounding up "
+    "at the end of each epoch; then 3 epochs.",
+    solution_code="""
+        import math
+
+        batches_per_epoch = math.ceil(3668 / 16)
+        total_steps = math.ceil(batches_per_epoch / 2) * 3
+    """,
+)
+
+q3 = Exercise(
+    label="Exercise 3",
+    answer_name="lr_at_step_100",
+    checker=check_lr_at_step_100,
+    hint_text="Warm-up steps = ceil(0.1 x total_steps). After them the rate falls linearly from 2e-5 to 0: "
+    "2e-5 x (total_steps - 100) / (total_steps - warm-up steps).",
+    solution_code="""
+        import math
+
+        warmup = math.ceil(0.1 * total_steps)
+        lr_at_step_100 = 2e-5 * (total_steps - 100) / (total_steps - warmup)
+    """,
+)
+
+exercises = ExerciseSet(q1, q2, q3)
+progress = exercises.progress

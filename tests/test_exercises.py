@@ -1,0 +1,288 @@
+"""Every exercise's check: the reference solution is accepted, typical wrong answers get
+their intended message, and the untouched placeholder says "not answered yet"."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pytest
+from transformers import DataCollatorWithPadding
+
+from helpers.exercises import ____, lesson01, lesson02, lesson03, lesson04, lesson05
+
+LESSONS = {1: lesson01, 2: lesson02, 3: lesson03, 4: lesson04, 5: lesson05}
+ALL = [(number, exercise) for number, lesson in LESSONS.items() for exercise in lesson.exercises.exercises]
+
+
+def log_history():
+    """What a 3-epoch Trainer run with eval_strategy='epoch' logs: best F1 at epoch 2, best accuracy at
+    epoch 3, lowest validation loss at epoch 1."""
+    return [
+        {"loss": 0.6, "epoch": 1.0, "step": 60},
+        {"eval_loss": 0.40, "eval_accuracy": 0.80, "eval_f1": 0.85, "epoch": 1.0, "step": 60},
+        {"loss": 0.4, "epoch": 2.0, "step": 120},
+        {"eval_loss": 0.42, "eval_accuracy": 0.82, "eval_f1": 0.88, "epoch": 2.0, "step": 120},
+        {"loss": 0.2, "epoch": 3.0, "step": 180},
+        {"eval_loss": 0.47, "eval_accuracy": 0.84, "eval_f1": 0.87, "epoch": 3.0, "step": 180},
+    ]
+
+
+@pytest.fixture(scope="module")
+def predictions(trained_trainer, tokenized):
+    return trained_trainer.predict(tokenized["validation"])
+
+
+@pytest.fixture
+def namespace(offline_profile, tokenizer, tokenized, predictions, monkeypatch, tmp_path):
+    """What the exercise notebooks define before the exercises, for every lesson at once."""
+    from helpers import load_mrpc_metric
+
+    monkeypatch.chdir(tmp_path)  # quick runs write their output folder here
+    monkeypatch.setenv("COURSE_OUTPUT_DIR", str(tmp_path / "runs"))
+    return {
+        "np": np,
+        "profile": offline_profile,
+        "tokenizer": tokenizer,
+        "tokenized_datasets": tokenized,
+        "data_collator": DataCollatorWithPadding(tokenizer=tokenizer),
+        "sentence1": lesson01.PAIR[0],
+        "sentence2": lesson01.PAIR[1],
+        "predictions": predictions,
+        "metric": load_mrpc_metric(offline_profile),
+        "log_history": log_history(),
+        "total_steps": 345,  # exercise 2 of lesson 2 comes before exercise 3
+    }
+
+
+def run(code: str, namespace: dict) -> dict:
+    exec(textwrap.dedent(code), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("lesson, exercise", ALL, ids=lambda value: getattr(value, "answer_name", str(value)))
+def test_the_reference_solution_is_accepted(lesson, exercise, namespace, capsys):
+    feedback = exercise.evaluate(run(exercise.solution_code, namespace))
+    assert feedback.status == "correct", feedback.message
+    assert feedback.message.startswith("Correct! ")
+    capsys.readouterr()  # what the solution itself printed
+    exercise.check(namespace)
+    assert capsys.readouterr().out.startswith(f"{exercise.label}: Correct! ")
+
+
+@pytest.mark.parametrize("lesson, exercise", ALL, ids=lambda value: getattr(value, "answer_name", str(value)))
+def test_the_placeholder_is_not_answered_yet(lesson, exercise, namespace):
+    namespace[exercise.answer_name] = ____
+    feedback = exercise.evaluate(namespace)
+    assert feedback.status == "unanswered"
+    assert feedback.message.startswith("Not answered yet: replace ____")
+    del namespace[exercise.answer_name]
+    assert exercise.evaluate(namespace).status == "unanswered"
+
+
+def test_a_function_that_still_returns_the_placeholder_is_not_answered(namespace):
+    run("def compute_metrics_prf(eval_preds):\n    return ____", {**namespace, "____": ____})
+    namespace["compute_metrics_prf"] = lambda eval_preds: ____
+    assert lesson05.q1.evaluate(namespace).status == "unanswered"
+
+
+def expected_position(namespace):
+    return namespace["tokenizer"](lesson01.PAIR[0], lesson01.PAIR[1])["token_type_ids"].index(1)
+
+
+def validation_lengths(namespace):
+    return [len(ids) for ids in namespace["tokenized_datasets"]["validation"]["input_ids"]]
+
+
+# (exercise, code that defines a typical wrong answer, what the message must say)
+WRONG_ANSWERS = [
+    (
+        lesson01.q1,
+        "segment_b_start = tokenizer(sentence1, sentence2)['token_type_ids'].index(1) - 1",
+        "closes sentence 1",
+    ),
+    (lesson01.q1, "segment_b_start = tokenizer(sentence1, sentence2)['token_type_ids'].index(1) + 1", "one too far"),
+    (lesson01.q1, "segment_b_start = len(tokenizer.tokenize(sentence1))", "sentence 1's tokens only"),
+    (lesson01.q1, "segment_b_start = tokenizer(sentence1, sentence2)", "one whole number"),
+    (
+        lesson01.q2,
+        "lengths = [len(x) for x in tokenized_datasets['train'][8:16]['input_ids']]\npad_count = sum(lengths)",
+        "counts the real tokens",
+    ),
+    (
+        lesson01.q2,
+        "lengths = [len(x) for x in tokenized_datasets['train'][8:16]['input_ids']]\npad_count = 8 * max(lengths)",
+        "every token of the padded batch",
+    ),
+    (
+        lesson01.q3,
+        "lengths = [len(x) for x in tokenized_datasets['validation']['input_ids']]\n"
+        "per_batch = sum(len(lengths[i:i+8]) * max(lengths[i:i+8]) for i in range(0, len(lengths), 8))\n"
+        "tokens_saved = len(lengths) * 512 - per_batch",
+        "padding to 512",
+    ),
+    (
+        lesson01.q3,
+        "lengths = [len(x) for x in tokenized_datasets['validation']['input_ids']]\n"
+        "tokens_saved = len(lengths) * max(lengths) - sum(lengths)",
+        "no padding at all",
+    ),
+    (lesson02.q1, "every_50_steps = dict(evaluation_strategy='steps', eval_steps=50, save_steps=50)", "2023 name"),
+    (
+        lesson02.q1,
+        "every_50_steps = dict(eval_strategy='epoch', save_strategy='steps', save_steps=50)",
+        "must be 'steps'",
+    ),
+    (
+        lesson02.q1,
+        "every_50_steps = dict(eval_strategy='steps', save_strategy='steps', save_steps=50)",
+        "eval_steps is 500",
+    ),
+    (lesson02.q1, "every_50_steps = dict(eval_strategy='steps', eval_steps=50)", "save every 50 steps too"),
+    (lesson02.q1, "every_50_steps = dict(eval_strategy='often')", "TrainingArguments refuses"),
+    (lesson02.q2, "total_steps = 230 * 3", "number of batches"),
+    (lesson02.q2, "total_steps = 229 // 2 * 3", "last, smaller batch"),
+    (lesson02.q2, "total_steps = 230 * 3 * 2", "not multiply"),
+    (lesson02.q3, "lr_at_step_100 = 2e-5", "that is the peak"),
+    (lesson02.q3, "lr_at_step_100 = 2e-5 * (345 - 100) / 345", "left out the warm-up"),
+    (lesson02.q3, "lr_at_step_100 = 2e-5 * (345 - 100) / (345 - 34)", "rounds up"),
+    (lesson03.q1, "new_head_weights = ['classifier.weight', 'classifier.bias']", "not sorted"),
+    (lesson03.q1, "new_head_weights = ['bert.pooler.dense.weight']", "missing_keys"),
+    (lesson03.q1, "new_head_weights = 'classifier'", "list of weight names"),
+    (lesson03.q2, "steps_per_epoch = len(tokenized_datasets['train'])", "number of training pairs"),
+    (lesson03.q2, "steps_per_epoch = len(tokenized_datasets['train']) / 7", "whole number"),
+    (lesson04.q1, "probabilities = predictions.predictions", "logits themselves"),
+    (
+        lesson04.q1,
+        "e = np.exp(predictions.predictions)\nprobabilities = e / e.sum(axis=0, keepdims=True)",
+        "wrong axis",
+    ),
+    (lesson04.q1, "probabilities = 1 / (1 + np.exp(-predictions.predictions))", "sigmoid"),
+    (
+        lesson04.q2,
+        "accuracy = float((predictions.predictions.argmax(-1) != predictions.label_ids).mean())",
+        "error rate",
+    ),
+    (
+        lesson04.q2,
+        "accuracy = 100 * float((predictions.predictions.argmax(-1) == predictions.label_ids).mean())",
+        "percentage",
+    ),
+    (
+        lesson04.q3,
+        "p = predictions.predictions\nright = np.flatnonzero(p.argmax(-1) == predictions.label_ids)\n"
+        "most_confident_mistake = int(right[0])",
+        "got pair",
+    ),
+    (
+        lesson05.q1,
+        "from sklearn.metrics import precision_score, recall_score\n"
+        "def compute_metrics_prf(eval_preds):\n"
+        "    logits, labels = eval_preds\n"
+        "    predictions = np.argmax(logits, axis=-1)\n"
+        "    scores = metric.compute(predictions=labels, references=predictions)\n"
+        "    scores['precision'] = precision_score(predictions, labels)\n"
+        "    scores['recall'] = recall_score(predictions, labels)\n"
+        "    return scores",
+        "precision and recall are swapped",
+    ),
+    (
+        lesson05.q1,
+        "def compute_metrics_prf(eval_preds):\n"
+        "    logits, labels = eval_preds\n"
+        "    return metric.compute(predictions=np.argmax(logits, axis=-1), references=labels)",
+        "lacks 'precision', 'recall'",
+    ),
+    (
+        lesson05.q1,
+        "from sklearn.metrics import f1_score, precision_score, recall_score\n"
+        "def compute_metrics_prf(eval_preds):\n"
+        "    logits, labels = eval_preds\n"
+        "    p = np.argmax(logits, axis=-1)\n"
+        "    return {'accuracy': (p == labels).mean(), 'f1': f1_score(labels, p, pos_label=0),\n"
+        "            'precision': precision_score(labels, p), 'recall': recall_score(labels, p)}",
+        "F1 of class 0",
+    ),
+    (lesson05.q1, "compute_metrics_prf = {'accuracy': 1.0}", "should be a function"),
+    (lesson05.q2, "best_epoch = 3", "best accuracy"),
+    (lesson05.q2, "best_epoch = 1", "lowest validation loss"),
+    (lesson05.q3, "overfitting_choice = 'a'", "underfitting shows as a high training loss"),
+    (lesson05.q3, "overfitting_choice = 'b'", "validation loss rises from 0.41 to 0.68"),
+    (lesson05.q3, "overfitting_choice = 'e'", "one letter"),
+]
+
+
+@pytest.mark.parametrize(
+    "exercise, code, message", WRONG_ANSWERS, ids=[f"{e.answer_name}-{i}" for i, (e, _, _) in enumerate(WRONG_ANSWERS)]
+)
+def test_a_typical_wrong_answer_gets_its_message(exercise, code, message, namespace):
+    feedback = exercise.evaluate(run(code, namespace))
+    assert feedback.status == "wrong", feedback.message
+    assert feedback.message.startswith("Not quite: ")
+    assert message in feedback.message, feedback.message
+    assert "Traceback" not in feedback.message
+
+
+def test_every_exercise_has_at_least_one_wrong_answer_tested():
+    tested = {id(exercise) for exercise, _, _ in WRONG_ANSWERS}
+    untested = [f"lesson {n} {e.answer_name}" for n, e in ALL if id(e) not in tested]
+    # Exercise 3 of lesson 3 trains; its wrong answers are tested below.
+    assert untested == ["lesson 3 quick_run"] or not untested, untested
+
+
+def test_quick_run_wrong_answers(namespace):
+    from transformers import Trainer, TrainingArguments
+
+    solution = lesson03.q3.solution_code
+    run(solution.replace("max_steps=10,", "num_train_epochs=1,"), namespace)
+    feedback = lesson03.q3.evaluate(namespace)
+    assert feedback.status == "wrong" and "max_steps" in feedback.message
+    namespace["quick_run"] = namespace["trainer"]
+    assert "that is the Trainer" in lesson03.q3.evaluate(namespace).message
+    assert isinstance(namespace["trainer"], Trainer) and isinstance(namespace["trainer"].args, TrainingArguments)
+
+
+def test_an_error_in_the_students_code_is_a_message_not_a_traceback(namespace):
+    namespace["compute_metrics_prf"] = lambda eval_preds: 1 / 0
+    feedback = lesson05.q1.evaluate(namespace)
+    assert feedback.status == "wrong"
+    assert feedback.message == "Not quite: checking `compute_metrics_prf` raised ZeroDivisionError: division by zero"
+
+
+def test_a_missing_earlier_cell_is_named(namespace):
+    del namespace["tokenizer"]
+    namespace["segment_b_start"] = 12
+    message = lesson01.q1.evaluate(namespace).message
+    assert "`tokenizer` is not defined yet. Run the notebook's cells from the top first." in message
+
+
+def test_progress_counts_and_lists_the_open_ones(namespace, capsys):
+    run(lesson02.q1.solution_code, namespace)
+    namespace["total_steps"] = 690
+    namespace.pop("lr_at_step_100", None)
+    lesson02.progress(namespace)
+    assert capsys.readouterr().out.splitlines() == [
+        "1/3 correct",
+        "  still open: Exercise 2 (total_steps): not correct yet",
+        "  still open: Exercise 3 (lr_at_step_100): not answered yet",
+    ]
+
+
+def test_lesson2_numbers_match_the_trainer_and_scheduler():
+    """The expected answers of lesson 2 agree with what transformers itself computes."""
+    import torch
+    from transformers import get_scheduler
+
+    assert lesson02.optimizer_steps() == math.ceil(math.ceil(3668 / 16) / 2) * 3
+    optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=2e-5)
+    total = lesson02.optimizer_steps()
+    scheduler = get_scheduler(
+        "linear", optimizer=optimizer, num_warmup_steps=math.ceil(0.1 * total), num_training_steps=total
+    )
+    for _ in range(100):
+        optimizer.step()
+        scheduler.step()
+    assert scheduler.get_last_lr()[0] == pytest.approx(
+        lesson02.learning_rate_at(100, total, math.ceil(0.1 * total)), rel=1e-9
+    )
