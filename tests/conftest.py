@@ -37,14 +37,18 @@ def tokenized(bundled, tokenizer):
 
 
 @pytest.fixture(scope="session")
-def trained_trainer(offline_profile, tokenizer, tokenized, tmp_path_factory):
+def trained(offline_profile, tokenizer, tokenized, tmp_path_factory):
     """The offline fine-tune with the notebooks' settings, trained once for all the tests that need a
-    trained model (about a minute and a half on a 2-core CPU)."""
+    trained model (about a minute and a half on a 2-core CPU): its validation metrics and predictions.
+
+    Both are computed right after training: a Trainer built later (by another test) resets the
+    shared Accelerate state that this Trainer's evaluate() would need.
+    """
     from training import make_trainer
 
     trainer = make_trainer(offline_profile, tokenizer, tokenized, tmp_path_factory.mktemp("trained"))
     trainer.train()
-    return trainer
+    return {"evaluation": trainer.evaluate(), "predictions": trainer.predict(tokenized["validation"])}
 
 
 def write_tsv(path: Path, lines: list[str], header: str = HEADER, encoding: str = "utf-8") -> Path:

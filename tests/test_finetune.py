@@ -1,7 +1,7 @@
 """End to end: fine-tuning the offline model on the bundled data learns the task.
 
 Same settings as the notebooks (the offline profile's epochs, batch size and learning
-rate); the model is the session's ``trained_trainer``, shared with the exercise tests.
+rate); the run is the session's ``trained`` fixture, shared with the exercise tests.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def test_offline_finetune_beats_the_majority_class(trained_trainer, tokenized):
-    result = trained_trainer.evaluate()
+def test_offline_finetune_beats_the_majority_class(trained, tokenized):
+    result = trained["evaluation"]
 
     labels = np.array(tokenized["validation"]["label"])
     majority = np.bincount(labels).max() / len(labels)

@@ -136,6 +136,9 @@ q3 = Exercise(
     hint_text="Confidence is the probability of the predicted class: probabilities.max(axis=-1). "
     "np.flatnonzero(predicted != labels) gives the indices of the mistakes; pick the one whose confidence is largest.",
     solution_code="""
+        logits = predictions.predictions
+        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        probabilities = shifted / shifted.sum(axis=-1, keepdims=True)
         predicted = probabilities.argmax(axis=-1)
         confidence = probabilities.max(axis=-1)
         mistakes = np.flatnonzero(predicted != predictions.label_ids)
