@@ -85,6 +85,7 @@ def test_one_process_with_twice_the_batch_takes_the_same_steps(two_processes, tm
         (["--epochs", "-1"], "argument --epochs: must be above 0, got '-1'"),
         (["--learning-rate", "fast"], "argument --learning-rate: expected a float number, got 'fast'"),
         (["--batch-size", "0"], "argument --batch-size: must be above 0, got '0'"),
+        (["--sampling", "sorted"], "argument --sampling: invalid choice: 'sorted'"),
     ],
 )
 def test_a_bad_option_gets_one_clear_message(tmp_path, options, message):
