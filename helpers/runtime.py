@@ -113,6 +113,15 @@ def _differences(saved: dict, current: dict) -> str:
     return ", ".join(changed)
 
 
+def _read_record(record: Path) -> dict | None:
+    """The saved fingerprint, or None when there is none or it cannot be read (e.g. half-written)."""
+    try:
+        saved = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return None
+    return saved if isinstance(saved, dict) else None
+
+
 def resumable_checkpoint(training_args, profile) -> str | None:
     """The checkpoint to pass to ``trainer.train(resume_from_checkpoint=...)``, or None.
 
@@ -127,12 +136,16 @@ def resumable_checkpoint(training_args, profile) -> str | None:
     folder = Path(training_args.output_dir)
     current = run_fingerprint(training_args, profile)
     record = folder / FINGERPRINT_FILE
-    saved = json.loads(record.read_text()) if record.is_file() else None
+    saved = _read_record(record)
     checkpoint = latest_unfinished_checkpoint(folder)
 
     stale = _checkpoints(folder) if saved != current else []
     if stale:
-        why = _differences(saved, current) if saved else f"no {FINGERPRINT_FILE} says what they were trained with"
+        why = (
+            _differences(saved, current)
+            if saved
+            else f"no readable {FINGERPRINT_FILE} says what they were trained with"
+        )
         for path in stale:
             shutil.rmtree(path)
         print(f"Starting afresh: {folder} held {len(stale)} checkpoint(s) of another run ({why}); they were removed.")

@@ -88,3 +88,18 @@ def test_nothing_to_resume(tmp_path):
     assert latest_unfinished_checkpoint(tmp_path / "absent") is None
     (tmp_path / "checkpoint-5").mkdir()
     assert latest_unfinished_checkpoint(tmp_path) is None
+
+
+def test_checkpoints_without_a_readable_record_are_not_resumed(tmp_path, capsys):
+    """A course_run.json cut short (the session dropped while writing it) means: not provably this run."""
+    from transformers import TrainingArguments
+
+    from helpers import resolve_profile, resumable_checkpoint
+
+    make_checkpoint(tmp_path, 5, 30)
+    (tmp_path / "course_run.json").write_text('{"checkpoint": ')
+    args = TrainingArguments(output_dir=str(tmp_path), report_to="none")
+    assert resumable_checkpoint(args, resolve_profile({"COURSE_PROFILE": "offline"})) is None
+    said = capsys.readouterr().out
+    assert said.startswith("Starting afresh:") and "no readable course_run.json" in said
+    assert not (tmp_path / "checkpoint-5").exists()
