@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test lint unit nbval notebooks solutions benchmark data clean
+.PHONY: install course test lint unit nbval notebooks zh-tw solutions benchmark data clean
 
 install: $(INSTALLED)
 
@@ -38,16 +38,25 @@ lint: install
 unit: install
 	$(BIN)/python -m pytest tests
 
+# Every English notebook, and two quick zh-TW twins run from their own folder (the other
+# twins have the very same code and outputs, which tests/test_zh_tw.py checks cell by cell).
+NBVAL_ZH_TW := notebooks/zh-TW/01_tokenization.ipynb notebooks/zh-TW/02_training_arguments.ipynb
+
 nbval: install
-	$(BIN)/python -m pytest --nbval --nbval-current-env notebooks
+	$(BIN)/python -m pytest --nbval --nbval-current-env notebooks/[0-9]*.ipynb $(NBVAL_ZH_TW)
 
 ## Run the exercise notebooks with every solution filled in: each must end all correct.
 solutions: install
 	$(BIN)/python scripts/run_notebooks.py --solutions
 
-## Re-execute the notebooks and write their outputs back (before committing them).
+## Re-execute the notebooks and write their outputs back (before committing them), then rebuild zh-TW.
 notebooks: install
 	$(BIN)/python scripts/run_notebooks.py --in-place
+	$(BIN)/python scripts/build_zh_tw.py
+
+## Build notebooks/zh-TW/ from the English notebooks and translations/zh-TW/ (no execution).
+zh-tw: install
+	$(BIN)/python scripts/build_zh_tw.py
 
 ## Speed, memory and accuracy figures for this machine and profile.
 benchmark: install

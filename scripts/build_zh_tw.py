@@ -1,0 +1,257 @@
+"""Build the Traditional Chinese (zh-TW) notebooks from the English ones.
+
+    python scripts/build_zh_tw.py                # write notebooks/zh-TW/*.ipynb
+    python scripts/build_zh_tw.py --check        # are the committed zh-TW notebooks up to date?
+    python scripts/build_zh_tw.py --add-missing  # add a block to translate for each new or changed cell
+
+One source of truth: the executed English notebooks give every code cell and output,
+and ``translations/zh-TW/*.md`` give the markdown. Each translation is keyed by the
+*exact* text of the English cell it translates:
+
+    <!-- en -->
+    ## Train
+    ...the English cell, exactly...
+    <!-- zh-TW -->
+    ## 訓練
+    ...its translation...
+    <!-- end -->
+
+So when an English cell changes, its old translation no longer matches and the build
+stops, naming the notebook and the cell. ``--add-missing`` then appends a block for it
+to the notebook's file, with the previous translation (if there was a close one) marked
+``<!-- zh-TW needs-review -->`` and the English changes shown as a diff; a translator
+updates the Chinese, removes "needs-review", and the build passes again. Translations
+no English cell uses any more are reported too, so nothing stale stays behind.
+Cells shared by all notebooks (the set-up and the profile) are in ``_shared.md``; a block
+in a notebook's own file wins over it (notebook 1 explains the banner in full).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+TARGET = NOTEBOOKS / "zh-TW"
+TRANSLATIONS = ROOT / "translations" / "zh-TW"
+SHARED_STEM = "_shared"
+
+EN, ZH, ZH_REVIEW, END = "<!-- en -->", "<!-- zh-TW -->", "<!-- zh-TW needs-review -->", "<!-- end -->"
+
+
+class TranslationFileError(ValueError):
+    """A translations file that does not follow the block format."""
+
+
+@dataclass
+class Translation:
+    english: str
+    chinese: str
+    file: str  # e.g. "03_trainer_training.md"
+    line: int  # where the block starts
+    needs_review: bool = False
+    used: bool = False
+
+
+def english_notebooks() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def parse_translation_file(path: Path) -> list[Translation]:
+    """Read the en / zh-TW blocks of one file. Outside blocks only blank lines and
+    one-line HTML comments (notes for translators) are allowed."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    blocks, index = [], 0
+
+    def fail(line_number: int, problem: str):
+        raise TranslationFileError(
+            f"{shown(path)}, line {line_number}: {problem}. "
+            f"Fix: each block is '{EN}', the English cell, '{ZH}', its translation, '{END}'."
+        )
+
+    while index < len(lines):
+        line = lines[index]
+        if line == EN:
+            start = index + 1
+            try:
+                middle = next(i for i in range(start, len(lines)) if lines[i] in (ZH, ZH_REVIEW, EN, END))
+            except StopIteration:
+                fail(start, "an English text without its translation")
+            if lines[middle] not in (ZH, ZH_REVIEW):
+                fail(middle + 1, f"expected '{ZH}' before '{lines[middle]}'")
+            try:
+                end = next(i for i in range(middle + 1, len(lines)) if lines[i] in (ZH, ZH_REVIEW, EN, END))
+            except StopIteration:
+                fail(middle + 1, f"a translation without '{END}'")
+            if lines[end] != END:
+                fail(end + 1, f"expected '{END}' before '{lines[end]}'")
+            english, chinese = "\n".join(lines[start:middle]), "\n".join(lines[middle + 1 : end])
+            if not english.strip() or not chinese.strip():
+                fail(start, "an empty English text or translation")
+            blocks.append(Translation(english, chinese, path.name, start, needs_review=lines[middle] == ZH_REVIEW))
+            index = end + 1
+        elif not line.strip() or (line.startswith("<!--") and line.endswith("-->") and line not in (ZH, END)):
+            index += 1
+        else:
+            fail(index + 1, f"text outside a block: {line[:60]!r}")
+    return blocks
+
+
+def load_translations(folder: Path | None = None) -> dict[str, dict[str, Translation]]:
+    """Every translation, by file (the notebook's name, or "_shared") and then by English text.
+    The same English text twice in one file is an error."""
+    folder = TRANSLATIONS if folder is None else folder
+    if not folder.is_dir():
+        raise TranslationFileError(f"No translations folder at {shown(folder)}.")
+    tables: dict[str, dict[str, Translation]] = {}
+    for path in sorted(folder.glob("*.md")):
+        table = tables.setdefault(path.stem, {})
+        for block in parse_translation_file(path):
+            if block.english in table:
+                raise TranslationFileError(
+                    f"{path.name}, line {block.line} translates the same English cell as line "
+                    f"{table[block.english].line}. Fix: keep one of the two blocks."
+                )
+            table[block.english] = block
+    return tables
+
+
+def find_translation(tables: dict[str, dict[str, Translation]], notebook: str, english: str) -> Translation | None:
+    """A notebook's own file first, then the cells every notebook shares."""
+    return tables.get(notebook, {}).get(english) or tables.get(SHARED_STEM, {}).get(english)
+
+
+def shown(path: Path) -> str:
+    """A path as the project names it (relative to the repository when it is inside)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def first_line(text: str) -> str:
+    return text.strip().split("\n")[0][:70]
+
+
+Tables = dict[str, dict[str, Translation]]
+
+
+def translate_notebook(path: Path, tables: Tables) -> tuple[nbformat.NotebookNode, list[str]]:
+    """The zh-TW twin of one English notebook, and the problems found (missing or unreviewed)."""
+    notebook = nbformat.read(path, as_version=4)
+    problems = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "markdown":
+            continue
+        block = find_translation(tables, path.stem, cell.source)
+        if block is None:
+            problems.append(
+                f"{shown(path)} cell {index} ({first_line(cell.source)!r}): no zh-TW translation of this "
+                "English text (new, or changed since it was translated)"
+            )
+            continue
+        block.used = True
+        if block.needs_review:
+            problems.append(
+                f"{shown(path)} cell {index} ({first_line(cell.source)!r}): its translation in "
+                f"translations/zh-TW/{block.file}, line {block.line}, is marked needs-review"
+            )
+        cell.source = block.chinese
+    return notebook, problems
+
+
+def all_blocks(tables: dict[str, dict[str, Translation]]) -> list[Translation]:
+    return [block for table in tables.values() for block in table.values()]
+
+
+def build_all(tables: dict[str, dict[str, Translation]] | None = None) -> tuple[dict[Path, str], list[str]]:
+    """Every zh-TW notebook as the text to write, and every problem (missing, unreviewed, unused)."""
+    tables = load_translations() if tables is None else tables
+    built, problems = {}, []
+    for path in english_notebooks():
+        notebook, found = translate_notebook(path, tables)
+        problems += found
+        built[TARGET / path.name] = nbformat.writes(notebook) + "\n"
+    for block in all_blocks(tables):
+        if not block.used:
+            problems.append(
+                f"translations/zh-TW/{block.file}, line {block.line} ({first_line(block.english)!r}): "
+                "no English cell has this text any more (stale translation)"
+            )
+    return built, problems
+
+
+def add_missing(tables: dict[str, dict[str, Translation]]) -> int:
+    """Append a block for each untranslated cell to its notebook's file; return how many."""
+    unused = [block for block in all_blocks(tables) if not block.used]
+    added = 0
+    for path in english_notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        blocks = []
+        for cell in notebook.cells:
+            if cell.cell_type != "markdown" or find_translation(tables, path.stem, cell.source):
+                continue
+            close = difflib.get_close_matches(cell.source, [block.english for block in unused], n=1, cutoff=0.5)
+            previous = next((block for block in unused if close and block.english == close[0]), None)
+            note = ""
+            if previous:
+                diff = difflib.unified_diff(previous.english.split("\n"), cell.source.split("\n"), lineterm="", n=0)
+                changed = [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+                note = "".join(f"<!-- {line.replace('--', '- -')} -->\n" for line in changed)
+            chinese = previous.chinese if previous else "TODO: translate"
+            blocks.append(f"{note}{EN}\n{cell.source}\n{ZH_REVIEW}\n{chinese}\n{END}\n")
+            pending = Translation(cell.source, chinese, f"{path.stem}.md", 0, needs_review=True)
+            tables.setdefault(path.stem, {})[cell.source] = pending
+        if blocks:
+            target = TRANSLATIONS / f"{path.stem}.md"
+            existing = target.read_text(encoding="utf-8") if target.exists() else ""
+            target.write_text(existing.rstrip("\n") + "\n\n" + "\n".join(blocks), encoding="utf-8")
+            print(f"{shown(target)}: added {len(blocks)} block(s) to translate")
+            added += len(blocks)
+    return added
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="fail if a committed zh-TW notebook is out of date")
+    mode.add_argument("--add-missing", action="store_true", help="append blocks to translate for new or changed cells")
+    args = parser.parse_args(argv)
+    try:
+        tables = load_translations()
+        built, problems = build_all(tables)
+    except TranslationFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.add_missing:
+        added = add_missing(tables)
+        print(f"{added} block(s) added; translate them and remove 'needs-review'." if added else "Nothing to add.")
+        return 0
+    if problems:
+        print("The zh-TW edition cannot be built:", *problems, sep="\n  ", file=sys.stderr)
+        print("Fix: python scripts/build_zh_tw.py --add-missing, then translate the new blocks.", file=sys.stderr)
+        return 1
+    if args.check:
+        stale = [path for path, text in built.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
+        stale += [path for path in TARGET.glob("*.ipynb") if path not in built]
+        if stale:
+            names = ", ".join(path.name for path in stale)
+            print(f"Out of date in notebooks/zh-TW: {names}. Fix: make zh-tw", file=sys.stderr)
+            return 1
+        print(f"notebooks/zh-TW: {len(built)} notebooks up to date.")
+        return 0
+    TARGET.mkdir(exist_ok=True)
+    for path in TARGET.glob("*.ipynb"):
+        if path not in built:
+            path.unlink()
+    for path, text in built.items():
+        path.write_text(text, encoding="utf-8")
+    print(f"notebooks/zh-TW: {len(built)} notebooks built.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
