@@ -43,6 +43,7 @@ TRANSLATIONS = ROOT / "translations" / "zh-TW"
 SHARED_STEM = "_shared"
 
 EN, ZH, ZH_REVIEW, END = "<!-- en -->", "<!-- zh-TW -->", "<!-- zh-TW needs-review -->", "<!-- end -->"
+MARKERS = (EN, ZH, ZH_REVIEW, END)
 
 
 class TranslationFileError(ValueError):
@@ -57,6 +58,9 @@ class Translation:
     line: int  # where the block starts
     needs_review: bool = False
     used: bool = False
+
+
+Tables = dict[str, dict[str, Translation]]  # file stem (notebook name or "_shared") -> English text -> block
 
 
 def english_notebooks() -> list[Path]:
@@ -75,41 +79,41 @@ def parse_translation_file(path: Path) -> list[Translation]:
             f"Fix: each block is '{EN}', the English cell, '{ZH}', its translation, '{END}'."
         )
 
+    def next_marker(after: int) -> int:
+        found = next((i for i in range(after, len(lines)) if lines[i] in MARKERS), None)
+        if found is None:
+            fail(after, f"a block without '{END}'")
+        return found
+
     while index < len(lines):
         line = lines[index]
         if line == EN:
-            start = index + 1
-            try:
-                middle = next(i for i in range(start, len(lines)) if lines[i] in (ZH, ZH_REVIEW, EN, END))
-            except StopIteration:
-                fail(start, "an English text without its translation")
+            middle = next_marker(index + 1)
             if lines[middle] not in (ZH, ZH_REVIEW):
                 fail(middle + 1, f"expected '{ZH}' before '{lines[middle]}'")
-            try:
-                end = next(i for i in range(middle + 1, len(lines)) if lines[i] in (ZH, ZH_REVIEW, EN, END))
-            except StopIteration:
-                fail(middle + 1, f"a translation without '{END}'")
+            end = next_marker(middle + 1)
             if lines[end] != END:
                 fail(end + 1, f"expected '{END}' before '{lines[end]}'")
-            english, chinese = "\n".join(lines[start:middle]), "\n".join(lines[middle + 1 : end])
+            english, chinese = "\n".join(lines[index + 1 : middle]), "\n".join(lines[middle + 1 : end])
             if not english.strip() or not chinese.strip():
-                fail(start, "an empty English text or translation")
-            blocks.append(Translation(english, chinese, path.name, start, needs_review=lines[middle] == ZH_REVIEW))
+                fail(index + 1, "an empty English text or translation")
+            review = lines[middle] == ZH_REVIEW
+            blocks.append(Translation(english, chinese, path.name, index + 1, needs_review=review))
             index = end + 1
-        elif not line.strip() or (line.startswith("<!--") and line.endswith("-->") and line not in (ZH, END)):
+        elif not line.strip() or (line.startswith("<!--") and line.endswith("-->") and line not in MARKERS):
             index += 1
         else:
             fail(index + 1, f"text outside a block: {line[:60]!r}")
     return blocks
 
 
-def load_translations(folder: Path | None = None) -> dict[str, dict[str, Translation]]:
+def load_translations(folder: Path | None = None) -> Tables:
     """Every translation, by file (the notebook's name, or "_shared") and then by English text.
     The same English text twice in one file is an error."""
     folder = TRANSLATIONS if folder is None else folder
     if not folder.is_dir():
         raise TranslationFileError(f"No translations folder at {shown(folder)}.")
-    tables: dict[str, dict[str, Translation]] = {}
+    tables: Tables = {}
     for path in sorted(folder.glob("*.md")):
         table = tables.setdefault(path.stem, {})
         for block in parse_translation_file(path):
@@ -122,7 +126,7 @@ def load_translations(folder: Path | None = None) -> dict[str, dict[str, Transla
     return tables
 
 
-def find_translation(tables: dict[str, dict[str, Translation]], notebook: str, english: str) -> Translation | None:
+def find_translation(tables: Tables, notebook: str, english: str) -> Translation | None:
     """A notebook's own file first, then the cells every notebook shares."""
     return tables.get(notebook, {}).get(english) or tables.get(SHARED_STEM, {}).get(english)
 
@@ -134,9 +138,6 @@ def shown(path: Path) -> str:
 
 def first_line(text: str) -> str:
     return text.strip().split("\n")[0][:70]
-
-
-Tables = dict[str, dict[str, Translation]]
 
 
 def translate_notebook(path: Path, tables: Tables) -> tuple[nbformat.NotebookNode, list[str]]:
@@ -163,11 +164,11 @@ def translate_notebook(path: Path, tables: Tables) -> tuple[nbformat.NotebookNod
     return notebook, problems
 
 
-def all_blocks(tables: dict[str, dict[str, Translation]]) -> list[Translation]:
+def all_blocks(tables: Tables) -> list[Translation]:
     return [block for table in tables.values() for block in table.values()]
 
 
-def build_all(tables: dict[str, dict[str, Translation]] | None = None) -> tuple[dict[Path, str], list[str]]:
+def build_all(tables: Tables | None = None) -> tuple[dict[Path, str], list[str]]:
     """Every zh-TW notebook as the text to write, and every problem (missing, unreviewed, unused)."""
     tables = load_translations() if tables is None else tables
     built, problems = {}, []
@@ -184,7 +185,7 @@ def build_all(tables: dict[str, dict[str, Translation]] | None = None) -> tuple[
     return built, problems
 
 
-def add_missing(tables: dict[str, dict[str, Translation]]) -> int:
+def add_missing(tables: Tables) -> int:
     """Append a block for each untranslated cell to its notebook's file; return how many."""
     unused = [block for block in all_blocks(tables) if not block.used]
     added = 0
