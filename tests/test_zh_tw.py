@@ -59,6 +59,12 @@ def tables():
     return build_zh_tw.load_translations()
 
 
+@pytest.fixture(scope="module")
+def build():
+    """What `make zh-tw` would write, and the problems it would report."""
+    return build_zh_tw.build_all()
+
+
 def test_every_english_notebook_has_a_zh_tw_twin():
     assert sorted(path.name for path in ZH_TW.glob("*.ipynb")) == [path.name for path in ENGLISH]
 
@@ -69,15 +75,15 @@ def test_every_markdown_cell_is_translated_and_reviewed(english, tables):
     assert not problems, "\n".join(problems) + "\nFix: python scripts/build_zh_tw.py --add-missing"
 
 
-def test_no_stale_translations():
-    _, problems = build_zh_tw.build_all()
+def test_no_stale_translations(build):
+    _, problems = build
     stale = [problem for problem in problems if "stale translation" in problem]
     assert not stale, "\n".join(stale) + "\nFix: delete these blocks (or they belong to a changed cell)"
 
 
 @pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
-def test_committed_twin_is_what_the_build_gives(english):
-    built, _ = build_zh_tw.build_all()
+def test_committed_twin_is_what_the_build_gives(english, build):
+    built, _ = build
     twin = ZH_TW / english.name
     assert twin.read_text(encoding="utf-8") == built[twin], (
         f"notebooks/zh-TW/{english.name} is not what `make zh-tw` builds from notebooks/{english.name} "
