@@ -37,6 +37,7 @@ def banner(profile: Profile) -> str:
         f"Course profile: {profile.name} ({profile.reason})",
         f"  checkpoint : {profile.checkpoint_label}",
         f"  data       : {profile.data_label}",
+        f"  metric     : {profile.metric_label}",
         f"  training   : {training_line(profile)}",
         f"  device     : {describe_device()}",
         f"  libraries  : {library_versions()}",

@@ -9,7 +9,8 @@ from .profiles import LOCAL_METRIC_DIR, Profile
 
 
 def load_mrpc_metric(profile: Profile | None = None):
-    """``evaluate.load("glue", "mrpc")`` on the full profile; the bundled local copy otherwise."""
+    """``evaluate.load("glue", "mrpc")`` when the run uses the Hub; the bundled local copy otherwise
+    (the offline profile, or any profile given local copies of the model and the data)."""
     path = profile.metric_path if profile is not None else str(LOCAL_METRIC_DIR)
     return evaluate.load(path, "mrpc")
 

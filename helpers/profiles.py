@@ -115,9 +115,21 @@ class Profile:
         return self.data_dir is None
 
     @property
+    def uses_hub(self) -> bool:
+        """True when the model or the data come from the Hub (it answered when the profile was made)."""
+        return self.uses_hub_data or not Path(self.checkpoint).is_dir()
+
+    @property
     def metric_path(self) -> str:
-        """What to pass to ``evaluate.load(..., "mrpc")``: the Hub's ``glue`` or the local copy."""
-        return "glue" if self.name == "full" else str(LOCAL_METRIC_DIR)
+        """What to pass to ``evaluate.load(..., "mrpc")``: the Hub's ``glue`` when this run uses
+        the Hub anyway, else the local copy (same numbers), so local copies need no Hub at all."""
+        return "glue" if self.uses_hub else str(LOCAL_METRIC_DIR)
+
+    @property
+    def metric_label(self) -> str:
+        if self.uses_hub:
+            return 'GLUE MRPC accuracy and F1, evaluate.load("glue", "mrpc") from the Hub'
+        return "GLUE MRPC accuracy and F1, the course's local copy (helpers/glue_mrpc; same numbers, no Hub)"
 
 
 def hub_unreachable_reason(timeout: float = 3.0) -> str | None:
@@ -132,6 +144,17 @@ def hub_unreachable_reason(timeout: float = 3.0) -> str | None:
         detail = getattr(error, "reason", error)
         return f"the Hugging Face Hub ({HUB_URL}) could not be reached: {detail}"
     return None
+
+
+def model_in_local_cache(model_id: str) -> bool:
+    """True when a Hub model's config is already in the local Hugging Face cache, so that
+    transformers can load it without the Hub (with ``HF_HUB_OFFLINE=1``)."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(model_id, "config.json"), str)
+    except Exception:  # an id the cache cannot even parse is not in it
+        return False
 
 
 def _offline_checkpoint() -> str:
@@ -223,13 +246,20 @@ def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -
         data_label = f"GLUE MRPC folder {data_override} (COURSE_MRPC_DIR)"
 
     needs_hub = data_dir is None or not Path(checkpoint).is_dir()
-    if requested == "full" and needs_hub:
-        unreachable = hub_check()
-        if unreachable:
+    if needs_hub and (requested != "auto" or name == "offline"):
+        # Whatever still comes from the Hub fails here, with the fix, not later inside a library.
+        unreachable = unreachable or hub_check()
+        if unreachable and requested == "full":
             raise CourseSetupError(
                 f"COURSE_PROFILE=full needs the Hugging Face Hub, but {unreachable}.\n"
                 "Fix: unset COURSE_PROFILE (the course then runs offline), set it to offline, "
                 "or point COURSE_MODEL and COURSE_MRPC_DIR at local copies."
+            )
+        if unreachable and not model_in_local_cache(checkpoint):
+            raise CourseSetupError(
+                f"COURSE_MODEL={model_override!r} is a Hub model id, but {unreachable}.\n"
+                "Fix: point COURSE_MODEL at a local folder saved with save_pretrained(), "
+                "or unset it to use the offline profile's model."
             )
 
     train_pairs = count_train_pairs(data_dir)

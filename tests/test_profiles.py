@@ -73,11 +73,26 @@ def test_full_with_local_copies_needs_no_hub(offline_profile, tmp_path):
     assert "(COURSE_MODEL)" in profile.checkpoint_label
     assert "(COURSE_MRPC_DIR)" in profile.data_label
     assert set(profile.overrides) == {"COURSE_MODEL", "COURSE_MRPC_DIR"}
+    # The metric comes from the local copy too: nothing of this run needs the Hub.
+    assert not profile.uses_hub
+    assert profile.metric_path == str(LOCAL_METRIC_DIR)
+    assert "local copy" in banner(profile)
 
 
 def test_model_override_accepts_a_hub_id():
-    profile = resolve_profile({"COURSE_PROFILE": "offline", "COURSE_MODEL": "google-bert/bert-base-cased"})
+    env = {"COURSE_PROFILE": "offline", "COURSE_MODEL": "google-bert/bert-base-cased"}
+    profile = resolve_profile(env, hub_check=hub_up)
     assert profile.checkpoint == "google-bert/bert-base-cased"
+    assert profile.uses_hub and profile.metric_path == "glue"
+
+
+def test_a_hub_model_id_without_the_hub_stops_at_the_banner_with_the_fix():
+    env = {"COURSE_PROFILE": "offline", "COURSE_MODEL": "google-bert/bert-base-cased"}
+    with pytest.raises(CourseSetupError, match=r"is a Hub model id, but .*test(.|\n)*Fix: point COURSE_MODEL"):
+        resolve_profile(env, hub_check=hub_down)
+    # Chosen automatically (the Hub is down, so offline), the same model id stops the same way.
+    with pytest.raises(CourseSetupError, match=r"is a Hub model id"):
+        resolve_profile({"COURSE_MODEL": "google-bert/bert-base-cased"}, hub_check=hub_down)
 
 
 def test_model_override_missing_folder(tmp_path):
