@@ -8,12 +8,20 @@
     COURSE_MRPC_DIR=build/mrpc-3668 python benchmarks/benchmark.py \
         --sampling group_by_length --max-length 128 --no-padding-comparison
 
+    # less per-step overhead on a GPU: standard Trainer settings, one flag each
+    python benchmarks/benchmark.py --dataloader-workers 4 --no-nan-filter --tf32 \
+        --eval-batch-size 256 --pad-to-multiple-of 8 [--torch-compile]
+
 Prints, for the device and profile in use: train and eval samples/s, wall time per
-epoch, final validation accuracy/F1, peak memory, and the cost of padding every pair
-to the maximum length compared with dynamic padding, measured on the same batches in
-the same run. ``--json FILE`` also writes the figures as JSON. Batch size and learning
-rate default to the profile's (which follow the training split's size); the options
-below change them, the order of training pairs and the tokenizer's ``max_length``.
+epoch, final validation accuracy/F1, peak memory, the training's floating-point work
+(the Trainer's ``total_flos``: 6 x parameters x tokens) per second against the peak
+of this device's matrix products, measured in the same run (bf16 on a GPU that has it,
+float32 on a CPU), and the cost of padding every pair to the maximum length compared
+with dynamic padding, measured on the same batches in the same run. ``--json FILE``
+also writes the figures as JSON. Batch size and learning rate default to the profile's
+(which follow the training split's size); the options below change them, the order of
+training pairs, the tokenizer's ``max_length`` and the Trainer settings that cut the
+time spent between the GPU's kernels.
 """
 
 from __future__ import annotations
@@ -59,22 +67,46 @@ def max_length(tokenizer, model) -> int:
     return min(tokenizer.model_max_length, model.config.max_position_embeddings)
 
 
-def training_args(profile, folder, epochs, batch_size=None, learning_rate=None, **extra):
+def matmul_peak_tflops() -> tuple[str, float]:
+    """What this device's matrix products reach, measured: square bf16 products on a GPU
+    that supports bf16 (else float16), float32 on a CPU. The reference for the share of
+    peak that training reaches; on an H200 this gives about 790 TFLOP/s."""
+    if torch.cuda.is_available():
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        size, repeats, device = 8192, 10, "cuda"
+    else:
+        dtype, size, repeats, device = torch.float32, 1024, 5, "cpu"
+    a = torch.randn(size, size, dtype=dtype, device=device)
+    b = torch.randn(size, size, dtype=dtype, device=device)
+    for _ in range(3):  # warm-up
+        a @ b
+    if device == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    if device == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - started
+    label = f"{str(dtype).removeprefix('torch.')} {size}x{size} matrix products, measured"
+    return label, 2 * size**3 * repeats / seconds / 1e12
+
+
+def training_args(profile, folder, epochs, batch_size=None, learning_rate=None, eval_batch_size=64, **extra):
     return TrainingArguments(
         output_dir=folder,
         num_train_epochs=epochs,
         per_device_train_batch_size=batch_size or profile.batch_size,
-        per_device_eval_batch_size=64,
+        per_device_eval_batch_size=eval_batch_size,
         learning_rate=learning_rate or profile.learning_rate,
         warmup_steps=0.1,
         weight_decay=0.01,
         save_strategy="no",
-        logging_strategy="no",
         seed=42,
         report_to="none",
         disable_tqdm=True,
         **mixed_precision(),
-        **extra,
+        **{"logging_strategy": "no", **extra},
     )
 
 
@@ -120,6 +152,24 @@ def main(argv=None) -> dict:
         help="order of training pairs: random batches, or batches of similar length (less padding)",
     )
     parser.add_argument("--max-length", type=int, help="truncate each pair to this many tokens (default: the model's)")
+    speed = parser.add_argument_group("settings that cut the overhead per step (all off by default)")
+    speed.add_argument(
+        "--dataloader-workers", type=int, default=0, help="processes that build batches beside training (default 0)"
+    )
+    speed.add_argument("--eval-batch-size", type=int, default=64, help="evaluation batch size (default 64)")
+    speed.add_argument(
+        "--no-nan-filter",
+        action="store_true",
+        help="logging_nan_inf_filter=False: no check of every step's loss, which waits for the GPU each step",
+    )
+    speed.add_argument("--tf32", action="store_true", help="TF32 matrix products for what runs in float32 (GPU)")
+    speed.add_argument(
+        "--pad-to-multiple-of", type=int, help="pad each batch to a multiple of N tokens (fewer shapes; tensor cores)"
+    )
+    speed.add_argument("--torch-compile", action="store_true", help="torch.compile the model (slow first steps)")
+    speed.add_argument(
+        "--logging-steps", type=int, help="log the loss every N steps, as the notebooks do (default off)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -138,6 +188,15 @@ def main(argv=None) -> dict:
     train = data["train"] if args.train_pairs is None else data["train"].select(range(args.train_pairs))
     metric = load_mrpc_metric(profile)
 
+    speed_settings = {
+        "dataloader_num_workers": args.dataloader_workers,
+        "logging_nan_inf_filter": not args.no_nan_filter,
+        "tf32": True if args.tf32 and torch.cuda.is_available() else None,  # TF32 exists on GPUs only
+        "torch_compile": args.torch_compile,
+    }
+    if args.logging_steps:
+        speed_settings.update(logging_strategy="steps", logging_steps=args.logging_steps)
+
     with tempfile.TemporaryDirectory() as folder:
         set_seed(42)
         model = AutoModelForSequenceClassification.from_pretrained(profile.checkpoint, num_labels=2)
@@ -149,12 +208,14 @@ def main(argv=None) -> dict:
                 epochs,
                 args.batch_size,
                 args.learning_rate,
+                args.eval_batch_size,
                 train_sampling_strategy=args.sampling,
                 max_steps=args.max_steps or -1,
+                **speed_settings,
             ),
             train_dataset=train,
             eval_dataset=data["validation"],
-            data_collator=DataCollatorWithPadding(tokenizer),
+            data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=args.pad_to_multiple_of),
             processing_class=tokenizer,
             compute_metrics=lambda eval_pred: compute_metrics(eval_pred, metric),
         )
@@ -163,6 +224,8 @@ def main(argv=None) -> dict:
         train_seconds = time.perf_counter() - started
         evaluation = trainer.evaluate()
         memory_kind, memory_mib = peak_memory_mib()
+        train_tflops = trainer.state.total_flos / train_metrics["train_runtime"] / 1e12
+        peak_label, peak_tflops = matmul_peak_tflops()
 
         if not args.no_padding_comparison:
             dynamic_sps, dynamic_tokens = timed_steps(profile, tokenizer, train, folder, args.padding_steps, False)
@@ -179,12 +242,19 @@ def main(argv=None) -> dict:
         "learning rate": args.learning_rate or profile.learning_rate,
         "sampling": args.sampling,
         "max length": args.max_length or "model's",
+        "settings": ", ".join(f"{key}={value}" for key, value in speed_settings.items())
+        + f", pad_to_multiple_of={args.pad_to_multiple_of}, eval batch {args.eval_batch_size}",
         "train samples/s": round(train_metrics["train_samples_per_second"], 1),
+        "train steps/s": round(train_metrics["train_steps_per_second"], 2),
         "eval samples/s": round(evaluation["eval_samples_per_second"], 1),
         "seconds per epoch": round(train_seconds / trainer.state.epoch, 1),
         "validation accuracy": round(evaluation["eval_accuracy"], 4),
         "validation F1": round(evaluation["eval_f1"], 4),
         f"peak memory MiB ({memory_kind})": round(memory_mib),
+        "training TFLOP (Trainer total_flos)": round(trainer.state.total_flos / 1e12, 2),
+        "training TFLOP/s": round(train_tflops, 3),
+        f"peak TFLOP/s ({peak_label})": round(peak_tflops, 1),
+        "share of peak": f"{train_tflops / peak_tflops:.2%}",
     }
     if not args.no_padding_comparison:
         figures.update(
