@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "train_mrpc.py"
@@ -77,6 +78,7 @@ def test_one_process_with_twice_the_batch_takes_the_same_steps(two_processes, tm
     assert results["world_size"] == 1
     assert set(rank_records(folder)[0]["pairs_seen"]) == set(range(PAIRS))
     assert results["global_step"] == ddp_results["global_step"] == PAIRS // (2 * BATCH)
+    assert results["gpu_speedups"] is torch.cuda.is_available()  # the GPU settings stay off on a CPU
 
 
 @pytest.mark.parametrize(
@@ -104,5 +106,6 @@ def test_a_bad_profile_names_the_fix_without_a_stack_trace(tmp_path):
 def test_help_names_the_launchers(tmp_path):
     done = run([sys.executable, str(SCRIPT), "--help"], tmp_path)
     assert done.returncode == 0
-    for text in ("torchrun --nproc_per_node 2", "accelerate launch", "--output-dir", "--max-steps"):
+    launchers = ("torchrun --nproc_per_node 2", "accelerate launch")
+    for text in (*launchers, "--output-dir", "--max-steps", "--no-gpu-speedups"):
         assert text in done.stdout
