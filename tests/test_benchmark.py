@@ -61,7 +61,7 @@ def test_quick_benchmark_reports_all_figures(tmp_path):
     assert "{'loss':" in run.stdout, "--logging-steps logs the loss"
     # Floating-point work: 6 x parameters x tokens, per second, against the measured peak.
     assert figures["training TFLOP (Trainer total_flos)"] > 0
-    peak_key = next(key for key in figures if key.startswith("peak TFLOP/s (float32"))
+    peak_key = next(key for key in figures if key.startswith("peak TFLOP/s (float32 2048x2048"))
     share = float(figures["share of peak"].rstrip("%")) / 100
     assert 0 < share < 1
     assert abs(share - figures["training TFLOP/s"] / figures[peak_key]) < 0.01
