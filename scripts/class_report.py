@@ -111,7 +111,7 @@ def report_html(grades: pd.DataFrame, summary: list[dict], lessons, notes: list[
         f"{datetime.datetime.now():%Y-%m-%d %H:%M} in {seconds / 60:.1f} min by "
         "<code>scripts/grade_class.py</code>: each answer run in a fresh kernel and judged by the course's own "
         "check; saved outputs are never read. Details: <code>grades.csv</code>, <code>summary.csv</code>, "
-        "and the executed notebooks in <code>notebooks/</code>.</p>",
+        "and the executed notebooks in <code>executed/</code>.</p>",
     ]
     if table is None:
         parts.append("<p>No exercise notebook was graded.</p>")

@@ -100,25 +100,39 @@ def lesson_modules() -> list[str]:
 
 
 def exercises_of(module_name: str) -> tuple[ExerciseInfo, ...]:
-    """The lesson's exercises in order, each with the module attribute it is under (q1, q2...)."""
+    """The lesson's exercises in order, each with the module attribute it is under (q1, q2...):
+    those of its ``exercises`` set, or else every Exercise it defines, by name."""
+    from helpers.exercises import Exercise
+
     module = importlib.import_module(module_name)
     names = {id(value): key for key, value in vars(module).items()}
-    return tuple(
-        ExerciseInfo(names[id(exercise)], exercise.answer_name, exercise.label)
-        for exercise in module.exercises.exercises
-    )
+    exercise_set = getattr(module, "exercises", None)
+    if exercise_set is not None and hasattr(exercise_set, "exercises"):
+        exercises = list(exercise_set.exercises)
+    else:
+        exercises = [value for _, value in sorted(vars(module).items()) if isinstance(value, Exercise)]
+    return tuple(ExerciseInfo(names[id(e)], e.answer_name, e.label) for e in exercises if id(e) in names)
 
 
-def course_lessons(notebooks: Path = NOTEBOOKS) -> dict[str, Lesson]:
-    """The lessons that have both a checks module and an exercise notebook, by module name."""
+def course_lessons(notebooks: Path = NOTEBOOKS, problems: list[str] | None = None) -> dict[str, Lesson]:
+    """The lessons that have both a checks module and an exercise notebook, by module name.
+    A checks module that cannot be imported is left out, with a line in ``problems``."""
     modules = set(lesson_modules())
     lessons = {}
     for template in sorted(notebooks.glob("*_exercises.ipynb")):
         found = LESSON_IMPORT.search(template.read_text(encoding="utf-8"))
-        if found and found.group(1) in modules:
-            module = found.group(1)
-            name = template.stem.removesuffix("_exercises")
-            lessons[module] = Lesson(module, name, template, exercises_of(module))
+        if not (found and found.group(1) in modules):
+            continue
+        module = found.group(1)
+        try:
+            exercises = exercises_of(module)
+        except Exception as error:  # a lesson module being written: grade the others
+            if problems is not None:
+                problems.append(
+                    f"{module} cannot be imported ({type(error).__name__}: {error}); its notebooks are skipped"
+                )
+            continue
+        lessons[module] = Lesson(module, template.stem.removesuffix("_exercises"), template, exercises)
     return lessons
 
 
@@ -752,10 +766,12 @@ def add_file(found: ClassFolder, student: str, folder: Path, path: Path, lessons
         return
     lesson = find_lesson(notebook, lessons)
     if lesson is None:
-        found.notes.append(
-            f"{display}: not an exercise notebook of a known lesson (no `from helpers.exercises.lessonNN import`), "
-            "skipped"
-        )
+        imported = LESSON_IMPORT.search("\n".join(cell.source for cell in code_cells(notebook)))
+        if imported:
+            why = f"it imports {imported.group(1)}, which has no exercise notebook in this course's notebooks/"
+        else:
+            why = "no `from helpers.exercises.lessonNN import` and no lesson's answer names"
+        found.notes.append(f"{display}: not an exercise notebook of a known lesson ({why}), skipped")
         return
     found.jobs.append(Job(student, str(path), display, lesson, student_answers(notebook, lesson)))
 
@@ -901,8 +917,10 @@ def main(argv=None) -> int:
     from class_report import write_outputs
 
     started = time.monotonic()
-    lessons = course_lessons()
+    problems: list[str] = []
+    lessons = course_lessons(problems=problems)
     folder = discover(args.submissions, lessons)
+    folder.notes[:0] = problems
     for note in folder.notes:
         print(f"note: {note}", file=sys.stderr)
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
@@ -913,14 +931,18 @@ def main(argv=None) -> int:
         cache,
         course_identity(threads),
         threads,
-        str((args.out / "notebooks").resolve()),
+        str((args.out / "executed").resolve()),
     )
     print(
         f"grading {len(folder.jobs)} notebooks of {len(folder.students)} students, {args.jobs} at a time",
         file=sys.stderr,
         flush=True,
     )
-    results = run_jobs(folder.jobs, settings, args.jobs) if folder.jobs else []
+    try:
+        results = run_jobs(folder.jobs, settings, args.jobs) if folder.jobs else []
+    except KeyboardInterrupt:
+        print("grade_class.py: interrupted; no grades written", file=sys.stderr)
+        return 130
     notes_before = len(folder.notes)
     rows = grade_rows(folder, results, lessons)
     for note in folder.notes[notes_before:]:
