@@ -45,6 +45,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,7 +146,8 @@ def code_cells(notebook) -> list:
 
 def answer_tags(cell) -> list[str]:
     """``["q1"]`` for a cell tagged ``answer-q1``."""
-    return [tag.removeprefix("answer-") for tag in cell.metadata.get("tags", []) if tag.startswith("answer-")]
+    tags = [tag for tag in cell.metadata.get("tags", []) if isinstance(tag, str)]
+    return [tag.removeprefix("answer-") for tag in tags if tag.startswith("answer-")]
 
 
 def bound_names(source: str) -> set[str] | None:
@@ -717,9 +719,23 @@ def student_files(folder: Path) -> list[Path]:
 
 
 def read_notebook(path: Path):
-    """The notebook, or the reason it cannot be read."""
+    """The notebook, or the reason it cannot be read. Cells without a source or metadata
+    (some tools write them so) get empty ones."""
     try:
-        return nbformat.reads(path.read_text(encoding="utf-8"), as_version=4, capture_validation_error={}), None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. cells without ids: nothing the grader needs
+            notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4, capture_validation_error={})
+        if not isinstance(notebook.get("cells"), list):
+            return None, "no list of cells: not a notebook"
+        for cell in notebook.cells:
+            if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+                return None, "a cell without a type: not a notebook"
+            source = cell.get("source", "")
+            cell["source"] = "".join(source) if isinstance(source, list) else str(source)
+            cell["metadata"] = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+            if not isinstance(cell.metadata.get("tags", []), list):
+                cell.metadata["tags"] = []
+        return notebook, None
     except UnicodeDecodeError:
         return None, "not UTF-8 text"
     except Exception as error:  # bad JSON, or JSON that is not a notebook

@@ -255,6 +255,10 @@ def test_files_that_cannot_be_graded_get_one_line_each(tmp_path):
     hal.mkdir()
     (hal / "notes.txt").write_text("my answers are in the notebook")
     (hal / "broken.ipynb").write_text('{"cells": [{"source": "from helpers.exercises.lesson01 import q1"')
+    (hal / "list.ipynb").write_text("[]")  # JSON, but not a notebook
+    (hal / "odd.ipynb").write_text(
+        '{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    )
     sc.write(sc.student_notebook(ROOT / "notebooks" / "01_tokenization.ipynb"), hal / "01_tokenization.ipynb")
     (submissions / "all.zip").write_bytes(b"PK")
     (submissions / "__MACOSX").mkdir()
@@ -266,6 +270,8 @@ def test_files_that_cannot_be_graded_get_one_line_each(tmp_path):
         "hal/notes.txt: not a notebook",
         "hal/broken.ipynb: the notebook file 'broken.ipynb' cannot be read",
         "hal/01_tokenization.ipynb: not an exercise notebook of a known lesson",
+        "hal/list.ipynb: the notebook file 'list.ipynb' cannot be read",
+        "hal/odd.ipynb: not an exercise notebook of a known lesson",
         "all.zip: not in a student folder",
     ):
         assert line in done.stderr
