@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
+import json
 import subprocess
 import sys
 import textwrap
@@ -256,8 +257,9 @@ def test_files_that_cannot_be_graded_get_one_line_each(tmp_path):
     (hal / "notes.txt").write_text("my answers are in the notebook")
     (hal / "broken.ipynb").write_text('{"cells": [{"source": "from helpers.exercises.lesson01 import q1"')
     (hal / "list.ipynb").write_text("[]")  # JSON, but not a notebook
+    odd_cell = {"cell_type": "code", "metadata": {"tags": [1]}}  # no source, a tag that is no string
     (hal / "odd.ipynb").write_text(
-        '{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+        json.dumps({"cells": [odd_cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
     )
     sc.write(sc.student_notebook(ROOT / "notebooks" / "01_tokenization.ipynb"), hal / "01_tokenization.ipynb")
     (submissions / "all.zip").write_bytes(b"PK")
