@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test lint unit nbval notebooks zh-tw solutions benchmark data clean
+.PHONY: install course test lint unit nbval notebooks zh-tw solutions grade benchmark data clean
 
 install: $(INSTALLED)
 
@@ -57,6 +57,17 @@ notebooks: install
 ## Build notebooks/zh-TW/ from the English notebooks and translations/zh-TW/ (no execution).
 zh-tw: install
 	$(BIN)/python scripts/build_zh_tw.py
+
+## Grade a class: make grade SUBMISSIONS=folder-with-one-folder-per-student [OUT=build/grades]
+OUT ?= build/grades
+ifeq ($(filter grade,$(MAKECMDGOALS)),grade)
+ifeq ($(strip $(SUBMISSIONS)),)
+$(error make grade needs SUBMISSIONS, the folder with one folder of notebooks per student: make grade SUBMISSIONS=path/to/class [OUT=build/grades])
+endif
+endif
+
+grade: install
+	$(BIN)/python scripts/grade_class.py "$(SUBMISSIONS)" --out "$(OUT)"
 
 ## Speed, memory and accuracy figures for this machine and profile.
 benchmark: install
