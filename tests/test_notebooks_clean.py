@@ -17,6 +17,7 @@ LESSONS = [
     "04_predictions_softmax",
     "05_compute_metrics",
     "06_training_loop_accelerate",
+    "07_use_and_share",
 ]
 # Reading order: each lesson, then its exercises.
 EXPECTED = [name for lesson in LESSONS for name in (lesson, f"{lesson}_exercises")]
