@@ -38,6 +38,8 @@ from .runtime import in_kaggle
 
 PROFILE_NAMES = ("full", "offline")
 FULL_CHECKPOINT = "bert-base-uncased"
+# Where the offline profile's packaged copy of all-MiniLM-L6-v2 lives on the Hub (for model cards).
+OFFLINE_BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 HUB_DATASET = ("nyu-mll/glue", "mrpc")
 HUB_URL = "https://huggingface.co"
 BUNDLED_DATA_DIR = Path(__file__).resolve().parent / "data" / "mrpc"
@@ -124,6 +126,16 @@ class Profile:
         """What to pass to ``evaluate.load(..., "mrpc")``: the Hub's ``glue`` when this run uses
         the Hub anyway, else the local copy (same numbers), so local copies need no Hub at all."""
         return "glue" if self.uses_hub else str(LOCAL_METRIC_DIR)
+
+    @property
+    def base_model(self) -> str:
+        """The model this run fine-tunes, as a model card names it: a Hub id as it is, the offline
+        package's copy by its Hub id, a local folder (``COURSE_MODEL``) by its folder's name."""
+        if not Path(self.checkpoint).is_dir():
+            return self.checkpoint
+        if "COURSE_MODEL" in self.overrides:
+            return Path(self.checkpoint).name
+        return OFFLINE_BASE_MODEL
 
     @property
     def metric_label(self) -> str:

@@ -39,7 +39,8 @@ def tokenized(bundled, tokenizer):
 @pytest.fixture(scope="session")
 def trained(offline_profile, tokenizer, tokenized, tmp_path_factory):
     """The offline fine-tune with the notebooks' settings, trained once for all the tests that need a
-    trained model (about a minute and a half on a 2-core CPU): its validation metrics and predictions.
+    trained model (about a minute and a half on a 2-core CPU): its validation metrics and predictions,
+    and the model itself (tests that change it work on a copy).
 
     Both are computed right after training: a Trainer built later (by another test) resets the
     shared Accelerate state that this Trainer's evaluate() would need.
@@ -48,7 +49,11 @@ def trained(offline_profile, tokenizer, tokenized, tmp_path_factory):
 
     trainer = make_trainer(offline_profile, tokenizer, tokenized, tmp_path_factory.mktemp("trained"))
     trainer.train()
-    return {"evaluation": trainer.evaluate(), "predictions": trainer.predict(tokenized["validation"])}
+    return {
+        "evaluation": trainer.evaluate(),
+        "predictions": trainer.predict(tokenized["validation"]),
+        "model": trainer.model,
+    }
 
 
 def write_tsv(path: Path, lines: list[str], header: str = HEADER, encoding: str = "utf-8") -> Path:

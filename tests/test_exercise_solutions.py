@@ -23,7 +23,7 @@ def test_every_exercise_notebook_ends_all_correct_with_the_solutions():
     print(done.stdout)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = [line for line in done.stdout.splitlines() if "_exercises " in line]
-    assert len(rows) == 5
+    assert len(rows) == 7
     for row in rows:
         name, status, _, _, figures = row.split(maxsplit=4)
         correct, total = figures.removeprefix("exercises: ").removesuffix(" correct").split("/")

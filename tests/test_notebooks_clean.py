@@ -16,9 +16,11 @@ LESSONS = [
     "03_trainer_training",
     "04_predictions_softmax",
     "05_compute_metrics",
+    "06_training_loop_accelerate",
+    "07_use_and_share",
 ]
-# Reading order: each lesson, then its exercises; then the loop behind the Trainer.
-EXPECTED = [name for lesson in LESSONS for name in (lesson, f"{lesson}_exercises")] + ["06_training_loop_accelerate"]
+# Reading order: each lesson, then its exercises.
+EXPECTED = [name for lesson in LESSONS for name in (lesson, f"{lesson}_exercises")]
 EXERCISE_NOTEBOOKS = [path for path in NOTEBOOKS if path.stem.endswith("_exercises")]
 # Things that betray the machine that executed a notebook.
 MACHINE_TRACES = re.compile(r"(/home/|/root/|/Users/|/tmp/|/work/|site-packages|C:\\\\)")

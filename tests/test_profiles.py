@@ -95,6 +95,18 @@ def test_a_hub_model_id_without_the_hub_stops_at_the_banner_with_the_fix():
         resolve_profile({"COURSE_MODEL": "google-bert/bert-base-cased"}, hub_check=hub_down)
 
 
+def test_base_model_names_what_a_model_card_links(offline_profile, tmp_path):
+    assert offline_profile.base_model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert resolve_profile({"COURSE_PROFILE": "auto"}, hub_check=hub_up).base_model == "bert-base-uncased"
+    hub_id = {"COURSE_PROFILE": "offline", "COURSE_MODEL": "google-bert/bert-base-cased"}
+    assert resolve_profile(hub_id, hub_check=hub_up).base_model == "google-bert/bert-base-cased"
+    folder = tmp_path / "my-bert"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    local = resolve_profile({"COURSE_PROFILE": "offline", "COURSE_MODEL": str(folder)}, hub_check=hub_down)
+    assert local.base_model == "my-bert"
+
+
 def test_model_override_missing_folder(tmp_path):
     with pytest.raises(CourseSetupError, match=r"no such folder exists(.|\n)*Fix:"):
         resolve_profile({"COURSE_PROFILE": "offline", "COURSE_MODEL": str(tmp_path / "nope")})
