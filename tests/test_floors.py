@@ -25,7 +25,7 @@ def declared_floors() -> dict[str, str]:
     return floors
 
 
-def tested_pins() -> dict[str, str]:
+def pinned_floors() -> dict[str, str]:
     pins = {}
     for line in (ROOT / "requirements-floors.txt").read_text().splitlines():
         line = line.split("#")[0].strip()
@@ -38,7 +38,7 @@ def tested_pins() -> dict[str, str]:
 
 @pytest.mark.parametrize("package", FLOOR_PACKAGES)
 def test_the_declared_floor_is_the_tested_version(package):
-    floors, pins = declared_floors(), tested_pins()
+    floors, pins = declared_floors(), pinned_floors()
     assert package in floors, f"pyproject.toml declares no floor for {package}"
     assert package in pins, f"requirements-floors.txt does not install {package}"
     assert floors[package] == pins[package], (
