@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test lint unit nbval notebooks zh-tw solutions grade benchmark data clean
+.PHONY: install course test lint unit nbval test-floors notebooks zh-tw solutions grade benchmark data clean
 
 install: $(INSTALLED)
 
@@ -44,6 +44,35 @@ NBVAL_ZH_TW := notebooks/zh-TW/01_tokenization.ipynb notebooks/zh-TW/02_training
 
 nbval: install
 	$(BIN)/python -m pytest --nbval --nbval-current-env notebooks/[0-9]*.ipynb $(NBVAL_ZH_TW)
+
+## The declared version floors (requirements-floors.txt, the `>=` of pyproject.toml) in their
+## own environment: the unit tests of the helpers, the script and training, and notebook 3.
+FLOORS_PYTHON ?= python3.11
+FLOORS_VENV ?= .venv-floors
+FLOORS_BIN := $(FLOORS_VENV)/bin
+FLOORS_TESTS := tests/test_floors.py tests/test_profiles.py tests/test_data.py tests/test_metric.py \
+	tests/test_runtime.py tests/test_train_script.py tests/test_finetune.py tests/test_resume.py \
+	tests/test_exercises.py
+FLOORS_NOTEBOOK := notebooks/03_trainer_training.ipynb
+
+test-floors: $(FLOORS_VENV)/.installed
+	$(FLOORS_BIN)/python -m pytest -p no:cacheprovider $(FLOORS_TESTS)
+	$(FLOORS_BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-current-env $(FLOORS_NOTEBOOK)
+
+$(FLOORS_VENV)/.installed: requirements-floors.txt pyproject.toml
+	@command -v $(FLOORS_PYTHON) >/dev/null 2>&1 || { \
+		echo "make test-floors: $(FLOORS_PYTHON) not found. Fix: install Python 3.11, or name another with FLOORS_PYTHON=python3.x" >&2; \
+		exit 1; }
+	rm -rf $(FLOORS_VENV)
+	$(FLOORS_PYTHON) -m venv $(FLOORS_VENV)
+	# torch on its own first, at its floor (the CPU wheel where PIP_EXTRA_INDEX_URL names the CPU index).
+	$(FLOORS_BIN)/pip install --quiet "$$(grep -E '^torch==' requirements-floors.txt)"
+	$(FLOORS_BIN)/pip install --quiet -r requirements-floors.txt
+	$(FLOORS_BIN)/pip install --quiet --no-deps -e .
+	$(FLOORS_BIN)/pip check
+	$(FLOORS_BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(FLOORS_BIN)/python -c "import importlib.metadata as m; print('floors environment:', ', '.join(f'{p} {m.version(p)}' for p in ('torch', 'transformers', 'datasets', 'evaluate', 'accelerate', 'huggingface_hub', 'tokenizers', 'numpy')))"
+	touch $@
 
 ## Run the exercise notebooks with every solution filled in: each must end all correct.
 solutions: install
