@@ -208,7 +208,10 @@ class Exercise:
             )
         message = template.format(name=self.answer_name, error=describe_error(error))
         advice = self.explain_failure(error) if self.explain_failure else None
-        return Feedback("failed", f"{message} {advice}" if advice else message)
+        if advice:
+            # Translators: two sentences in a row; a language without spaces between sentences drops it.
+            message = _("{message} {advice}").format(message=message, advice=advice)
+        return Feedback("failed", message)
 
     def check(self, namespace: dict | None = None) -> None:
         print(_("{label}: {feedback}").format(label=_(self.label), feedback=self.evaluate(namespace)))
