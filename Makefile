@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test lint unit nbval test-floors notebooks zh-tw solutions grade benchmark data clean
+.PHONY: install course test lint unit nbval test-floors notebooks zh-tw messages solutions grade benchmark data clean
 
 install: $(INSTALLED)
 
@@ -38,9 +38,11 @@ lint: install
 unit: install
 	$(BIN)/python -m pytest tests
 
-# Every English notebook, and two quick zh-TW twins run from their own folder (the other
-# twins have the very same code and outputs, which tests/test_zh_tw.py checks cell by cell).
-NBVAL_ZH_TW := notebooks/zh-TW/01_tokenization.ipynb notebooks/zh-TW/02_training_arguments.ipynb
+# Every English notebook; every zh-TW exercise notebook (its checks and progress print in
+# Chinese, outputs of its own); and two quick zh-TW lessons run from their own folder (the other
+# lesson twins have the English code but the language line, which tests/test_zh_tw.py checks).
+NBVAL_ZH_TW := notebooks/zh-TW/01_tokenization.ipynb notebooks/zh-TW/02_training_arguments.ipynb \
+	$(sort $(wildcard notebooks/zh-TW/*_exercises.ipynb))
 
 nbval: install
 	$(BIN)/python -m pytest --nbval --nbval-current-env notebooks/[0-9]*.ipynb $(NBVAL_ZH_TW)
@@ -78,12 +80,15 @@ $(FLOORS_VENV)/.installed: requirements-floors.txt pyproject.toml
 solutions: install
 	$(BIN)/python scripts/run_notebooks.py --solutions
 
-## Re-execute the notebooks and write their outputs back (before committing them), then rebuild zh-TW.
+## Re-execute the notebooks and write their outputs back (before committing them), then rebuild
+## zh-TW and execute its twins too (their banner, checks and progress are in Chinese).
 notebooks: install
 	$(BIN)/python scripts/run_notebooks.py --in-place
 	$(BIN)/python scripts/build_zh_tw.py
+	$(BIN)/python scripts/run_notebooks.py --zh-tw --in-place
 
-## Build notebooks/zh-TW/ from the English notebooks and translations/zh-TW/ (no execution).
+## Build notebooks/zh-TW/ from the English notebooks and translations/zh-TW/ (no execution:
+## a twin keeps the outputs of its unchanged code cells).
 zh-tw: install
 	$(BIN)/python scripts/build_zh_tw.py
 
@@ -98,6 +103,10 @@ endif
 grade: install
 	$(BIN)/python scripts/grade_class.py "$(SUBMISSIONS)" --out "$(OUT)"
 
+## The message catalogs (helpers/locale): extract _() and N_() from helpers/, update each .po, compile .mo.
+messages: install
+	$(BIN)/python scripts/messages.py
+
 ## Speed, memory and accuracy figures for this machine and profile.
 benchmark: install
 	$(BIN)/python benchmarks/benchmark.py
@@ -107,4 +116,4 @@ data: install
 	$(BIN)/python scripts/make_bundled_mrpc.py
 
 clean:
-	rm -rf build notebooks/runs runs .pytest_cache
+	rm -rf build notebooks/runs notebooks/zh-TW/runs runs .pytest_cache

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value, load_dataset
 
+from .i18n import _
 from .profiles import HUB_DATASET, CourseSetupError, Profile
 
 MRPC_FEATURES = Features(
@@ -39,34 +40,40 @@ def read_mrpc_tsv(path: str | Path) -> dict[str, list]:
     Quoting is off: MRPC sentences contain bare ``"`` characters that are text, not quotes.
     """
     path = Path(path)
-    fix = "Fix: each line needs 5 tab-separated fields: " + "\\t".join(LABELLED_HEADER)
+    fix = _("Fix: each line needs 5 tab-separated fields: {header}").format(header="\\t".join(LABELLED_HEADER))
     columns = {"sentence1": [], "sentence2": [], "label": [], "idx": []}
     with path.open(encoding="utf-8-sig", newline="") as handle:  # -sig drops a byte-order mark
         rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(rows, None)
         if header not in (LABELLED_HEADER, UNLABELLED_HEADER):
-            raise MRPCDataError(f"{path}: line 1 is {header!r}, not the MRPC header.\n{fix}")
+            problem = _("{path}: line 1 is {header!r}, not the MRPC header.").format(path=path, header=header)
+            raise MRPCDataError(f"{problem}\n{fix}")
         labelled = header == LABELLED_HEADER
         for row in rows:
             line = rows.line_num
             if not any(field.strip() for field in row):
                 continue  # a blank line, e.g. at the end of the file
             if len(row) != 5:
-                raise MRPCDataError(f"{path}: line {line} has {len(row)} fields, expected 5.\n{fix}")
-            quality, _, _, first, second = row
-            if labelled and quality not in ("0", "1"):
-                raise MRPCDataError(
-                    f"{path}: line {line} has Quality {quality!r}; it must be 0 (not a paraphrase) "
-                    f"or 1 (paraphrase).\n{fix}"
+                problem = _("{path}: line {line} has {count} fields, expected 5.").format(
+                    path=path, line=line, count=len(row)
                 )
+                raise MRPCDataError(f"{problem}\n{fix}")
+            quality, _id1, _id2, first, second = row
+            if labelled and quality not in ("0", "1"):
+                problem = _(
+                    "{path}: line {line} has Quality {quality!r}; it must be 0 (not a paraphrase) or 1 (paraphrase)."
+                ).format(path=path, line=line, quality=quality)
+                raise MRPCDataError(f"{problem}\n{fix}")
             if not first.strip() or not second.strip():
-                raise MRPCDataError(f"{path}: line {line} has an empty sentence.\n{fix}")
+                problem = _("{path}: line {line} has an empty sentence.").format(path=path, line=line)
+                raise MRPCDataError(f"{problem}\n{fix}")
             columns["sentence1"].append(first)
             columns["sentence2"].append(second)
             columns["label"].append(int(quality) if labelled else NO_LABEL)
             columns["idx"].append(len(columns["idx"]))
     if not columns["idx"]:
-        raise MRPCDataError(f"{path}: the file has a header but no pairs.\n{fix}")
+        problem = _("{path}: the file has a header but no pairs.").format(path=path)
+        raise MRPCDataError(f"{problem}\n{fix}")
     return columns
 
 
@@ -75,14 +82,18 @@ def load_mrpc_folder(folder: str | Path) -> DatasetDict:
     folder = Path(folder)
     if not folder.is_dir():
         raise MRPCDataError(
-            f"{folder} is not a folder.\nFix: give a folder holding train.tsv, dev.tsv and test.tsv "
-            "(GLUE's MRPC layout), e.g. via COURSE_MRPC_DIR."
+            _(
+                "{folder} is not a folder.\nFix: give a folder holding train.tsv, dev.tsv and test.tsv "
+                "(GLUE's MRPC layout), e.g. via COURSE_MRPC_DIR."
+            ).format(folder=folder)
         )
     missing = [name for name in SPLIT_FILES.values() if not (folder / name).is_file()]
     if missing:
         raise MRPCDataError(
-            f"{folder} lacks {', '.join(missing)}.\n"
-            "Fix: the folder needs train.tsv, dev.tsv and test.tsv, as in GLUE's MRPC download."
+            _(
+                "{folder} lacks {files}.\n"
+                "Fix: the folder needs train.tsv, dev.tsv and test.tsv, as in GLUE's MRPC download."
+            ).format(folder=folder, files=", ".join(missing))
         )
     return DatasetDict(
         {

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .i18n import _
 from .profiles import Profile
 from .runtime import describe_device
 
@@ -20,27 +21,30 @@ def library_versions() -> str:
         try:
             found.append(f"{package} {version(package)}")
         except PackageNotFoundError:
-            found.append(f"{package} (not installed)")
+            found.append(_("{package} (not installed)").format(package=package))
     return ", ".join(found)
 
 
 def training_line(profile: Profile) -> str:
     """The settings in force and why, e.g. ``3 epochs, batch 8, learning rate 1e-04 (...)``."""
-    settings = (
-        f"{profile.num_train_epochs} epochs, batch {profile.batch_size}, learning rate {profile.learning_rate:.0e}"
+    settings = _("{epochs} epochs, batch {batch_size}, learning rate {learning_rate:.0e}").format(
+        epochs=profile.num_train_epochs, batch_size=profile.batch_size, learning_rate=profile.learning_rate
     )
-    return f"{settings} ({profile.settings_reason})" if profile.settings_reason else settings
+    if not profile.settings_reason:
+        return settings
+    return _("{settings} ({reason})").format(settings=settings, reason=profile.settings_reason)
 
 
 def banner(profile: Profile) -> str:
+    """The banner's lines, in the chosen language (each line a template of the catalog)."""
     lines = [
-        f"Course profile: {profile.name} ({profile.reason})",
-        f"  checkpoint : {profile.checkpoint_label}",
-        f"  data       : {profile.data_label}",
-        f"  metric     : {profile.metric_label}",
-        f"  training   : {training_line(profile)}",
-        f"  device     : {describe_device()}",
-        f"  libraries  : {library_versions()}",
+        _("Course profile: {name} ({reason})").format(name=profile.name, reason=profile.reason),
+        _("  checkpoint : {checkpoint}").format(checkpoint=profile.checkpoint_label),
+        _("  data       : {data}").format(data=profile.data_label),
+        _("  metric     : {metric}").format(metric=profile.metric_label),
+        _("  training   : {training}").format(training=training_line(profile)),
+        _("  device     : {device}").format(device=describe_device()),
+        _("  libraries  : {libraries}").format(libraries=library_versions()),
     ]
     return "\n".join(lines)
 

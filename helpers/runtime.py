@@ -13,8 +13,10 @@ from pathlib import Path
 
 import torch
 
-COLAB_GPU_HINT = "Runtime > Change runtime type > Hardware accelerator: GPU (e.g. T4), then Save"
-KAGGLE_GPU_HINT = "Settings > Accelerator > GPU T4 x2 (or GPU P100) in the notebook editor's right-hand panel"
+from .i18n import N_, _
+
+COLAB_GPU_HINT = N_("Runtime > Change runtime type > Hardware accelerator: GPU (e.g. T4), then Save")
+KAGGLE_GPU_HINT = N_("Settings > Accelerator > GPU T4 x2 (or GPU P100) in the notebook editor's right-hand panel")
 # Kaggle sets this variable in every notebook session ("Interactive" or "Batch").
 KAGGLE_VARIABLE = "KAGGLE_KERNEL_RUN_TYPE"
 
@@ -34,12 +36,14 @@ def describe_device() -> str:
     if torch.cuda.is_available():
         name = torch.cuda.get_device_name(0)
         memory = torch.cuda.get_device_properties(0).total_memory / 2**30
-        return f"cuda ({name}, {memory:.0f} GiB)"
-    line = f"cpu ({torch.get_num_threads()} threads)"
+        return _("cuda ({name}, {memory:.0f} GiB)").format(name=name, memory=memory)
+    line = _("cpu ({threads} threads)").format(threads=torch.get_num_threads())
     if in_colab():
-        line += f"\n  No GPU in this Colab session; training runs on the CPU (slow). To get one: {COLAB_GPU_HINT}."
+        advice = _("  No GPU in this Colab session; training runs on the CPU (slow). To get one: {hint}.")
+        line += "\n" + advice.format(hint=_(COLAB_GPU_HINT))
     elif in_kaggle():
-        line += f"\n  No GPU in this Kaggle session; training runs on the CPU (slow). To get one: {KAGGLE_GPU_HINT}."
+        advice = _("  No GPU in this Kaggle session; training runs on the CPU (slow). To get one: {hint}.")
+        line += "\n" + advice.format(hint=_(KAGGLE_GPU_HINT))
     return line
 
 
@@ -141,17 +145,24 @@ def resumable_checkpoint(training_args, profile) -> str | None:
 
     stale = _checkpoints(folder) if saved != current else []
     if stale:
-        why = (
-            _differences(saved, current)
-            if saved
-            else f"no readable {FINGERPRINT_FILE} says what they were trained with"
-        )
+        if saved:
+            why = _differences(saved, current)
+        else:
+            why = _("no readable {file} says what they were trained with").format(file=FINGERPRINT_FILE)
         for path in stale:
             shutil.rmtree(path)
-        print(f"Starting afresh: {folder} held {len(stale)} checkpoint(s) of another run ({why}); they were removed.")
+        print(
+            _("Starting afresh: {folder} held {count} checkpoint(s) of another run ({why}); they were removed.").format(
+                folder=folder, count=len(stale), why=why
+            )
+        )
         checkpoint = None
     elif checkpoint is not None:
-        print(f"Resuming the unfinished run from {checkpoint} (same model, data and settings).")
+        print(
+            _("Resuming the unfinished run from {checkpoint} (same model, data and settings).").format(
+                checkpoint=checkpoint
+            )
+        )
 
     folder.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(current, indent=2) + "\n")

@@ -4,9 +4,15 @@
     python scripts/build_zh_tw.py --check        # are the committed zh-TW notebooks up to date?
     python scripts/build_zh_tw.py --add-missing  # add a block to translate for each new or changed cell
 
-One source of truth: the executed English notebooks give every code cell and output,
-and ``translations/zh-TW/*.md`` give the markdown. Each translation is keyed by the
-*exact* text of the English cell it translates:
+One source of truth: the English notebooks give every code cell, and
+``translations/zh-TW/*.md`` give the markdown. The one difference in code: each twin's
+banner cell (the one that calls ``show_banner``) starts with LANGUAGE_LINES, which make
+the course's messages (banner, set-up errors, checks, hints, progress) Traditional
+Chinese. A twin's outputs are its own: ``scripts/run_notebooks.py --zh-tw --in-place``
+(part of ``make notebooks``) executes the twins; the build keeps the outputs of each
+code cell whose code is unchanged and clears those of a changed one, so a twin with a
+changed code cell must be executed again (the tests say so). Each translation is keyed
+by the *exact* text of the English cell it translates:
 
     <!-- en -->
     ## Train
@@ -44,6 +50,16 @@ SHARED_STEM = "_shared"
 
 EN, ZH, ZH_REVIEW, END = "<!-- en -->", "<!-- zh-TW -->", "<!-- zh-TW needs-review -->", "<!-- end -->"
 MARKERS = (EN, ZH, ZH_REVIEW, END)
+
+# What a twin's banner cell has before the English code: the choice of language, explicit
+# and visible. The only lines in which a twin's code differs from the English notebook's.
+LANGUAGE_LINES = (
+    "from helpers.i18n import set_language\n"
+    "\n"
+    'set_language("zh-TW")  # 課程的訊息（banner、錯誤訊息、檢查、提示與進度）使用繁體中文\n'
+    "\n"
+)
+BANNER_CALL = "show_banner(profile)"
 
 
 class TranslationFileError(ValueError):
@@ -140,10 +156,41 @@ def first_line(text: str) -> str:
     return text.strip().split("\n")[0][:70]
 
 
+def is_banner_cell(cell) -> bool:
+    return cell.cell_type == "code" and BANNER_CALL in cell.source
+
+
+def zh_tw_code(english_source: str, banner: bool) -> str:
+    """A code cell of a twin: the English code, after LANGUAGE_LINES in the banner cell."""
+    return LANGUAGE_LINES + english_source if banner else english_source
+
+
+def own_outputs(notebook, previous) -> None:
+    """Give each code cell the outputs its twin had when the code was the same, else none."""
+    before = {cell.get("id"): cell for cell in previous.cells if cell.cell_type == "code"} if previous else {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        old = before.get(cell.get("id"))
+        if old is not None and old.source == cell.source:
+            cell.outputs, cell.execution_count = old.outputs, old.execution_count
+        else:
+            cell.outputs, cell.execution_count = [], None
+
+
 def translate_notebook(path: Path, tables: Tables) -> tuple[nbformat.NotebookNode, list[str]]:
-    """The zh-TW twin of one English notebook, and the problems found (missing or unreviewed)."""
+    """The zh-TW twin of one English notebook, and the problems found (missing or unreviewed).
+    Its code cells carry the outputs of the committed twin where their code is unchanged."""
     notebook = nbformat.read(path, as_version=4)
+    twin = TARGET / path.name
+    previous = nbformat.read(twin, as_version=4) if twin.exists() else None
     problems = []
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.source = zh_tw_code(cell.source, is_banner_cell(cell))
+    if not any(is_banner_cell(cell) for cell in notebook.cells):
+        problems.append(f"{shown(path)}: no code cell calls {BANNER_CALL}, so the twin cannot choose its language")
+    own_outputs(notebook, previous)
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "markdown":
             continue

@@ -4,6 +4,7 @@
     python scripts/run_notebooks.py --in-place      # refresh the committed outputs
     python scripts/run_notebooks.py 03_trainer_training   # just one (name or prefix)
     python scripts/run_notebooks.py --solutions     # exercise notebooks with every solution filled in
+    python scripts/run_notebooks.py --zh-tw --in-place   # the zh-TW twins (notebooks/zh-TW/), their own outputs
 
 Each notebook runs in a fresh kernel with its working folder set to the build folder
 (checkpoints go to build/runs/). The profile is whatever the environment selects;
@@ -14,6 +15,10 @@ exercise notebook it is the ``progress()`` line of its last cell.
 With ``--solutions`` each exercise notebook's answer cells (tagged ``answer-qN``) are
 replaced by the solutions of its exercises, the notebooks go to build/solutions/, and a
 notebook whose progress is not "N/N correct" counts as failed.
+
+With ``--zh-tw`` the same runs take the Traditional Chinese twins in notebooks/zh-TW/
+(built by scripts/build_zh_tw.py), whose messages are Chinese: each twin keeps outputs
+of its own, since its banner, checks and progress differ from the English ones.
 """
 
 from __future__ import annotations
@@ -35,10 +40,33 @@ from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+ZH_TW = NOTEBOOKS / "zh-TW"
 BUILD = ROOT / "build"
 CELL_TIMEOUT_S = 900
 SUMMARY_CODE = "import json as _json; print(_json.dumps(globals().get('summary', {}), default=str))"
-PROGRESS = re.compile(r"^(\d+)/(\d+) correct$", re.MULTILINE)
+
+
+def progress_pattern() -> re.Pattern:
+    """The first line progress() prints, e.g. ``2/3 correct``, in every language of the course."""
+    from helpers.i18n import LANGUAGES, catalog
+
+    lines = []
+    for language in LANGUAGES:
+        line = re.escape(catalog(language).gettext("{correct}/{total} correct"))
+        lines.append(line.replace(r"\{correct\}", r"(\d+)", 1).replace(r"\{total\}", r"(\d+)", 1))
+    return re.compile("^(?:" + "|".join(f"(?:{line})" for line in lines) + ")$", re.MULTILINE)
+
+
+PROGRESS = progress_pattern()
+
+
+def correct_and_total(text: str) -> tuple[int, int] | None:
+    """(correct, total) from a progress line in any of the course's languages."""
+    found = PROGRESS.search(text)
+    if not found:
+        return None
+    numbers = [int(group) for group in found.groups() if group is not None]
+    return numbers[0], numbers[1]
 
 
 def clean_metadata(notebook) -> None:
@@ -123,8 +151,8 @@ def run_notebook(
     seconds = time.perf_counter() - started
     figures = read_key_figures(notebook.cells.pop()) or progress_figures(notebook)
     if solutions and status == "ok":
-        found = PROGRESS.search(figures.get("exercises", ""))
-        if not found or found.group(1) != found.group(2):
+        counts = correct_and_total(figures.get("exercises", ""))
+        if not counts or counts[0] != counts[1]:
             status = "FAILED"
             print(f"\n{source.name}: with every solution filled in, progress is {figures}", file=sys.stderr)
     clean_metadata(notebook)
@@ -148,19 +176,26 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--solutions", action="store_true", help="run the exercise notebooks with every solution filled in"
     )
+    parser.add_argument("--zh-tw", action="store_true", help="run the zh-TW twins in notebooks/zh-TW/ instead")
     args = parser.parse_args(argv)
     if args.in_place and args.solutions:
         parser.error("--solutions writes to build/solutions/; the committed notebooks keep their blanks")
 
-    notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    source_dir = ZH_TW if args.zh_tw else NOTEBOOKS
+    notebooks = sorted(source_dir.glob("[0-9][0-9]_*.ipynb"))
     if args.solutions:
         notebooks = [nb for nb in notebooks if nb.stem.endswith("_exercises")]
     if args.names:
         notebooks = [nb for nb in notebooks if any(nb.stem.startswith(name) for name in args.names)]
         if not notebooks:
-            print(f"No notebook matches {args.names}; choose from notebooks/*.ipynb.", file=sys.stderr)
+            print(
+                f"No notebook matches {args.names}; choose from {source_dir.relative_to(ROOT)}/*.ipynb.",
+                file=sys.stderr,
+            )
             return 2
-    out_dir = NOTEBOOKS if args.in_place else BUILD / ("solutions" if args.solutions else "notebooks")
+    out_dir = source_dir if args.in_place else BUILD / ("solutions" if args.solutions else "notebooks")
+    if args.zh_tw and not args.in_place:
+        out_dir = out_dir / "zh-TW"
     out_dir.mkdir(parents=True, exist_ok=True)
     BUILD.mkdir(exist_ok=True)
 

@@ -4,13 +4,14 @@ their intended message, and the untouched placeholder says "not answered yet".""
 from __future__ import annotations
 
 import math
+import sys
 import textwrap
 
 import numpy as np
 import pytest
 from transformers import DataCollatorWithPadding
 
-from helpers.exercises import ____, lesson01, lesson02, lesson03, lesson04, lesson05
+from helpers.exercises import ____, failed_cells, lesson01, lesson02, lesson03, lesson04, lesson05, watch_answer_cells
 
 LESSONS = {1: lesson01, 2: lesson02, 3: lesson03, 4: lesson04, 5: lesson05}
 ALL = [(number, exercise) for number, lesson in LESSONS.items() for exercise in lesson.exercises.exercises]
@@ -144,6 +145,15 @@ WRONG_ANSWERS = [
     (lesson02.q2, "total_steps = 230 * 3", "number of batches"),
     (lesson02.q2, "total_steps = 229 // 2 * 3", "last, smaller batch"),
     (lesson02.q2, "total_steps = 230 * 3 * 2", "not multiply"),
+    # 3 x 3668 / 16 = 687.75 rounded: no accumulation, and one rounding for the whole run instead of per epoch.
+    (
+        lesson02.q2,
+        "total_steps = 688",
+        "688 is 3,668 x 3 / 16 rounded once: the batches of the whole run. Two things are missing.",
+    ),
+    (lesson02.q2, "total_steps = 3668 * 3 // 16", "687 is 3,668 x 3 / 16 rounded once"),
+    (lesson02.q2, "import math\ntotal_steps = math.ceil(3668 * 3 / 32)", "round per epoch, not over the whole run"),
+    (lesson02.q2, "total_steps = 3668 / 16 / 2 * 3", "not the float 343.875"),
     (lesson02.q3, "lr_at_step_100 = 2e-5", "that is the peak"),
     (lesson02.q3, "lr_at_step_100 = 2e-5 * (345 - 100) / 345", "left out the warm-up"),
     (lesson02.q3, "lr_at_step_100 = 2e-5 * (345 - 100) / (345 - 34)", "rounds up"),
@@ -205,6 +215,27 @@ WRONG_ANSWERS = [
         "F1 of class 0",
     ),
     (lesson05.q1, "compute_metrics_prf = {'accuracy': 1.0}", "should be a function"),
+    # The logits (2 scores per pair) straight into scikit-learn, or into the GLUE metric, without argmax.
+    (
+        lesson05.q1,
+        "from sklearn.metrics import precision_score, recall_score\n"
+        "def compute_metrics_prf(eval_preds):\n"
+        "    logits, labels = eval_preds\n"
+        "    scores = metric.compute(predictions=np.argmax(logits, axis=-1), references=labels)\n"
+        "    scores['precision'] = precision_score(labels, logits)\n"
+        "    scores['recall'] = recall_score(labels, logits)\n"
+        "    return scores",
+        "the metric got the logits, two scores per pair, where it expects one predicted class per pair "
+        "(ValueError: Classification metrics can't handle a mix of binary and continuous-multioutput targets). "
+        "Take the class first, predictions = np.argmax(logits, axis=-1)",
+    ),
+    (
+        lesson05.q1,
+        "def compute_metrics_prf(eval_preds):\n"
+        "    logits, labels = eval_preds\n"
+        "    return metric.compute(predictions=logits, references=labels)",
+        "the metric got the logits, two scores per pair",
+    ),
     (lesson05.q2, "best_epoch = 3", "best accuracy"),
     (lesson05.q2, "best_epoch = 1", "lowest validation loss"),
     (lesson05.q3, "overfitting_choice = 'a'", "underfitting shows as a high training loss"),
@@ -286,3 +317,104 @@ def test_lesson2_numbers_match_the_trainer_and_scheduler():
     assert scheduler.get_last_lr()[0] == pytest.approx(
         lesson02.learning_rate_at(100, total, math.ceil(0.1 * total)), rel=1e-9
     )
+
+
+# --- an answer cell that fails, run as a notebook's kernel runs it ------------------------------------------
+
+
+@pytest.fixture
+def notebook(namespace, monkeypatch):
+    """An IPython shell with the notebook's names, whose cells are followed as in a notebook's kernel."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    # The shell makes its namespace the __main__ module and installs hooks: all restored afterwards.
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    monkeypatch.setattr(sys, "displayhook", sys.displayhook)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    shell = InteractiveShell.instance()
+    shell.user_ns.update(namespace, ____=____, q1=lesson01.q1, q2=lesson01.q2, progress=lesson01.progress)
+    failed_cells.clear()
+    assert watch_answer_cells(shell)
+    yield shell
+    failed_cells.clear()
+    InteractiveShell.clear_instance()
+
+
+def run_cell(shell, code: str, capsys) -> str:
+    capsys.readouterr()
+    shell.run_cell(textwrap.dedent(code))
+    return capsys.readouterr().out
+
+
+# Lesson 1, exercise 2, as students wrote it: the collator also gets the text columns and raises.
+COLLATOR_GETS_TEXT = """
+    samples = tokenized_datasets["train"][8:16]
+    batch = data_collator(samples)
+    pad_count = int((batch["attention_mask"] == 0).sum())
+"""
+
+
+def test_a_failed_answer_cell_is_named_not_unanswered(notebook, capsys):
+    run_cell(notebook, "pad_count = ____", capsys)
+    assert run_cell(notebook, "q2.check()", capsys).startswith("Exercise 2: Not answered yet")
+    assert "ValueError" in run_cell(notebook, COLLATOR_GETS_TEXT, capsys)  # the traceback the student sees
+    out = run_cell(notebook, "q2.check()", capsys)
+    assert out.startswith(
+        "Exercise 2: Your answer cell failed: the last cell that sets `pad_count` stopped with ValueError: "
+        "Unable to create tensor"
+    ), out
+    assert (
+        "so `pad_count` was never set. Fix that cell, run it again without an error, then run this check again." in out
+    )
+    assert "leave out sentence1, sentence2, label and idx (the text columns cannot become a tensor)." in out
+    assert "Not answered yet" not in out
+    assert "(pad_count): its answer cell failed" in run_cell(notebook, "progress()", capsys)
+
+    run_cell(notebook, lesson01.q2.solution_code, capsys)  # fixed and run again: checked as usual
+    assert run_cell(notebook, "q2.check()", capsys).startswith("Exercise 2: Correct! ")
+
+
+def test_an_answer_cell_that_fails_after_a_good_run_does_not_pass_on_the_old_value(notebook, capsys):
+    run_cell(notebook, lesson01.q2.solution_code, capsys)
+    run_cell(notebook, COLLATOR_GETS_TEXT, capsys)
+    out = run_cell(notebook, "q2.check()", capsys)
+    assert "Your answer cell failed" in out and "still holds the value of an earlier run" in out
+
+
+def test_a_syntax_error_in_the_answer_cell_is_a_failed_cell(notebook, capsys):
+    run_cell(notebook, "segment_b_start = tokenizer(sentence1, sentence2)['token_type_ids'].index(1", capsys)
+    out = run_cell(notebook, "q1.check()", capsys)
+    assert out.startswith(
+        "Exercise 1: Your answer cell failed: the last cell that sets `segment_b_start` stopped with SyntaxError"
+    )
+
+
+def test_a_failing_cell_that_does_not_set_the_answer_changes_nothing(notebook, capsys):
+    run_cell(notebook, "pad_count = ____", capsys)
+    run_cell(notebook, "1 / 0", capsys)
+    assert run_cell(notebook, "q2.check()", capsys).startswith("Exercise 2: Not answered yet")
+
+
+def test_the_failed_cell_message_in_chinese(notebook, capsys):
+    from helpers.i18n import set_language
+
+    run_cell(notebook, "pad_count = ____", capsys)
+    run_cell(notebook, COLLATOR_GETS_TEXT, capsys)
+    set_language("zh-TW")
+    try:
+        out = run_cell(notebook, "q2.check()", capsys)
+    finally:
+        set_language("en")
+    assert out.startswith("練習 2：你的作答儲存格執行失敗：最後一個設定 `pad_count` 的儲存格因為 ValueError: ")
+    assert "所以 `pad_count` 從來沒有被設定。請修正那個儲存格，重新執行到沒有錯誤，再執行一次這個檢查。" in out
+    assert "拿掉 sentence1、sentence2、label 和 idx" in out
+
+
+def test_the_names_a_cell_sets():
+    from helpers.exercises import assigned_names
+
+    code = "import math\nx, (y, z) = 1, (2, 3)\ndef f(a):\n    inner = a\n    return inner\n"
+    code += "for i in range(3):\n    w = i\n"
+    assert assigned_names(code) == {"math", "x", "y", "z", "f", "i", "w"}
+    assert assigned_names("total_steps = math.ceil(3668 / 16\n") == {"total_steps"}  # does not parse
+    assert assigned_names("[v for v in range(3)]\nlambda q: q") == set()

@@ -1,10 +1,12 @@
 """The Traditional Chinese (zh-TW) edition: built from the English notebooks and the
 translations, never edited by hand, and unable to drift from the English edition.
 
-nbval executes the English notebooks. A zh-TW notebook has the very same code cells and
-outputs (checked here, cell by cell), so re-executing all of them would repeat that work;
-`make nbval` executes the two quick ones from their own folder, which shows that the code
-does not depend on where a notebook lies.
+A zh-TW notebook has the English code cells, cell by cell, except the language lines at the
+top of its banner cell (checked here, exactly). Its outputs are its own: the banner, the
+checks and progress() print Chinese. `make nbval` executes every zh-TW exercise notebook and
+the two quick lessons from their own folder; for the other lessons, the outputs that do not
+depend on the machine are checked here against the English notebook's. README.zh-TW.md has
+every section of README.md, in order (each heading names its English one in a comment).
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_zh_tw  # noqa: E402
 
 ENGLISH = build_zh_tw.english_notebooks()
+EXERCISES = [path for path in ENGLISH if path.stem.endswith("_exercises")]
+LESSONS = [path for path in ENGLISH if path not in EXERCISES]
 ZH_TW = ROOT / "notebooks" / "zh-TW"
 README_ZH = ROOT / "README.zh-TW.md"
+CATALOG = ROOT / "helpers" / "locale" / "zh_TW" / "LC_MESSAGES" / "course.po"
+MACHINE_TRACES = re.compile(r"(/home/|/root/|/Users/|/tmp/|/work/|site-packages|C:\\\\)")
 REPO_URL = "trainer-course/finetune-with-trainer/blob/main/"
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -91,16 +97,103 @@ def test_committed_twin_is_what_the_build_gives(english, build):
     )
 
 
-@pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
-def test_code_cells_and_outputs_are_the_english_ones(english):
-    en_cells, zh_cells = load(english), load(ZH_TW / english.name)
-    assert [cell["cell_type"] for cell in zh_cells] == [cell["cell_type"] for cell in en_cells]
+def code_differences(en_cells: list[dict], zh_cells: list[dict]) -> list[str]:
+    """How a twin's cells differ from the English notebook's other than by its prose, its outputs
+    and the language lines that open its banner cell (and nowhere else)."""
+    if [cell["cell_type"] for cell in zh_cells] != [cell["cell_type"] for cell in en_cells]:
+        return ["the cells are not the English notebook's cells, in order"]
+    found = []
     for index, (en, zh) in enumerate(zip(en_cells, zh_cells, strict=True)):
-        assert zh.get("id") == en.get("id"), f"cell {index}"
-        if en["cell_type"] == "code":
-            assert zh == en, f"code cell {index} of {english.name} differs from the English one"
-        else:
-            assert zh.get("metadata") == en.get("metadata"), f"cell {index}"
+        if zh.get("id") != en.get("id") or zh.get("metadata") != en.get("metadata"):
+            found.append(f"cell {index}: another id or metadata")
+        if en["cell_type"] != "code":
+            continue
+        expected = source(en)
+        if build_zh_tw.BANNER_CALL in expected:
+            expected = build_zh_tw.LANGUAGE_LINES + expected
+        if source(zh) != expected:
+            found.append(f"code cell {index}: not the English code (with the language lines in the banner cell)")
+    return found
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
+def test_code_cells_are_the_english_ones_but_the_language_lines(english):
+    assert not code_differences(load(english), load(ZH_TW / english.name)), english.name
+    banner_cells = [cell for cell in load(ZH_TW / english.name) if build_zh_tw.BANNER_CALL in source(cell)]
+    assert len(banner_cells) == 1 and source(banner_cells[0]).startswith("from helpers.i18n import set_language\n")
+
+
+def test_the_drift_check_catches_any_other_difference_in_code():
+    en_cells = load(ENGLISH[0])
+    zh_cells = load(ZH_TW / ENGLISH[0].name)
+    banner = next(i for i, cell in enumerate(zh_cells) if build_zh_tw.BANNER_CALL in source(cell))
+    other = next(i for i, cell in enumerate(zh_cells) if cell["cell_type"] == "code" and i != banner)
+
+    without_language = [dict(cell) for cell in zh_cells]
+    without_language[banner]["source"] = source(en_cells[banner])
+    assert code_differences(en_cells, without_language) == [
+        f"code cell {banner}: not the English code (with the language lines in the banner cell)"
+    ]
+
+    extra_line = [dict(cell) for cell in zh_cells]
+    extra_line[other]["source"] = build_zh_tw.LANGUAGE_LINES + source(zh_cells[other])
+    assert code_differences(en_cells, extra_line) == [
+        f"code cell {other}: not the English code (with the language lines in the banner cell)"
+    ]
+
+    edited = [dict(cell) for cell in zh_cells]
+    edited[banner]["source"] = source(zh_cells[banner]).replace("resolve_profile()", "resolve_profile({})")
+    assert code_differences(en_cells, edited)
+
+
+def text_outputs(cell: dict) -> list[dict]:
+    """A cell's outputs without images (PNG bytes may differ between two runs of the same plot)."""
+    return [
+        {**output, "data": {key: value for key, value in output["data"].items() if not key.startswith("image/")}}
+        if "data" in output
+        else output
+        for output in cell.get("outputs", [])
+    ]
+
+
+@pytest.mark.parametrize("english", LESSONS, ids=lambda path: path.stem)
+def test_a_lesson_twins_machine_independent_outputs_are_the_english_ones(english):
+    """The twin was executed from the current code: every output nbval would compare is the English one."""
+    for index, (en, zh) in enumerate(zip(load(english), load(ZH_TW / english.name), strict=True)):
+        if en["cell_type"] == "code" and "nbval-ignore-output" not in en["metadata"].get("tags", []):
+            assert text_outputs(zh) == text_outputs(en), f"{english.name} cell {index}: run `make notebooks`"
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
+def test_every_twin_is_executed_in_order_without_errors_or_machine_paths(english):
+    cells = [cell for cell in load(ZH_TW / english.name) if cell["cell_type"] == "code"]
+    counts = [cell.get("execution_count") for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"{english.name}: run `make notebooks` (its code changed)"
+    for index, cell in enumerate(cells):
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error", f"code cell {index} failed"
+            text = json.dumps({key: value for key, value in output.get("data", {}).items() if key != "image/png"})
+            text += "".join(output.get("text", ""))
+            assert not MACHINE_TRACES.search(text), f"code cell {index} output shows a machine path"
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
+def test_the_banner_is_chinese(english):
+    banner = next(cell for cell in load(ZH_TW / english.name) if build_zh_tw.BANNER_CALL in source(cell))
+    assert "".join(banner["outputs"][0]["text"]).startswith("課程設定檔：offline（由 COURSE_PROFILE 指定）\n")
+
+
+@pytest.mark.parametrize("english", EXERCISES, ids=lambda path: path.stem)
+def test_an_exercise_twin_checks_and_counts_in_chinese(english):
+    cells = load(ZH_TW / english.name)
+    checks = [cell for cell in cells if re.fullmatch(r"q\d\.check\(\)", source(cell))]
+    assert len(checks) >= 3
+    for number, cell in enumerate(checks, start=1):
+        out = "".join(cell["outputs"][0]["text"])
+        assert out.startswith(f"練習 {number}：還沒作答：把 ____ 換成你對 `"), out
+    progress = "".join(cells[-1]["outputs"][0]["text"]).splitlines()
+    assert progress[0] == f"答對 0/{len(checks)} 題"
+    assert all(line.startswith("  尚未完成：練習 ") and line.endswith("：還沒作答") for line in progress[1:])
 
 
 @pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
@@ -121,10 +214,17 @@ def test_markdown_cells_are_written_in_chinese(english):
 
 
 def zh_tw_texts():
-    """Every Traditional Chinese text of the project: translations, built notebooks' prose, README."""
+    """Every Traditional Chinese text of the project: translations, built notebooks' prose and
+    outputs, the message catalog, the README."""
     texts = [(path.name, path.read_text(encoding="utf-8")) for path in sorted(build_zh_tw.TRANSLATIONS.glob("*.md"))]
     for path in sorted(ZH_TW.glob("*.ipynb")):
         texts += [(f"zh-TW/{path.name}", source(cell)) for cell in load(path) if cell["cell_type"] == "markdown"]
+        texts += [
+            (f"zh-TW/{path.name} outputs", "".join(output.get("text", "")))
+            for cell in load(path)
+            for output in cell.get("outputs", [])
+        ]
+    texts.append((CATALOG.name, CATALOG.read_text(encoding="utf-8")))
     return texts + [(README_ZH.name, README_ZH.read_text(encoding="utf-8"))]
 
 
@@ -178,6 +278,72 @@ def test_readme_zh_tw_is_linked_and_opens_the_zh_tw_notebooks():
     assert "make install" in text and "make test" in text
     share = len(CJK.findall(prose(text))) / max(len(re.findall(r"[A-Za-z]", prose(text))), 1)
     assert share > 0.5, "README.zh-TW.md should be mostly Chinese"
+
+
+# --- README.zh-TW.md: every section of README.md, in the same order ------------------------------------
+
+
+def headings(markdown: str) -> list[tuple[int, str]]:
+    """The ``#``, ``##`` and ``###`` headings outside code blocks: (level, text)."""
+    markdown = re.sub(r"^```.*?^```", "", markdown, flags=re.S | re.M)
+    return [(len(marks), text.strip()) for marks, text in re.findall(r"^(#{1,3}) (.+)$", markdown, flags=re.M)]
+
+
+ZH_HEADING = re.compile(r"^(?P<zh>.*\S)\s*<!-- (?P<en>.+?) -->$")
+
+
+def readme_section_problems(english: str, chinese: str) -> list[str]:
+    """What keeps README.zh-TW.md from having README.md's sections: each zh-TW heading names the
+    English heading it translates in a comment (``## 基準測試 <!-- Benchmark -->``); the English
+    headings, at their levels and in their order, must be exactly those named."""
+    named, problems = [], []
+    for level, text in headings(chinese):
+        found = ZH_HEADING.match(text)
+        if not found:
+            problems.append(f"the zh-TW heading {text!r} does not name its English heading: add <!-- ... -->")
+            continue
+        if not CJK.search(found["zh"]):
+            problems.append(f"the zh-TW heading {text!r} is not translated")
+        named.append((level, found["en"]))
+    wanted = headings(english)
+    for index, (level, text) in enumerate(wanted):
+        if index >= len(named) or named[index] != (level, text):
+            got = named[index] if index < len(named) else "nothing"
+            problems.append(
+                f"README.md section {index + 1} is {'#' * level} {text}; README.zh-TW.md has {got} there. "
+                "Translate the section in the same commit as the English change."
+            )
+            break
+    if len(named) > len(wanted) and not problems:
+        problems.append(f"README.zh-TW.md has sections README.md lacks: {named[len(wanted) :]}")
+    return problems
+
+
+def test_readme_zh_tw_has_every_section_of_the_english_readme_in_order():
+    english = (ROOT / "README.md").read_text(encoding="utf-8")
+    problems = readme_section_problems(english, README_ZH.read_text(encoding="utf-8"))
+    assert not problems, "\n".join(problems)
+    assert len(headings(english)) >= 12
+
+
+def test_a_missing_or_moved_readme_section_is_caught():
+    english = (ROOT / "README.md").read_text(encoding="utf-8")
+    chinese = README_ZH.read_text(encoding="utf-8")
+    # A section the zh-TW README leaves out (here: the benchmark).
+    start = chinese.index("<!-- Benchmark -->")
+    start = chinese.rindex("\n## ", 0, start)
+    end = chinese.index("\n## ", start + 1)
+    problems = readme_section_problems(english, chinese[:start] + chinese[end:])
+    assert len(problems) == 1 and "## Benchmark; README.zh-TW.md has (2, 'Troubleshooting')" in problems[0]
+    # A section the English README gains and the zh-TW README does not have yet.
+    problems = readme_section_problems(english + "\n## Grading a class\n\nText.\n", chinese)
+    number = len(headings(english)) + 1
+    assert problems == [
+        f"README.md section {number} is ## Grading a class; README.zh-TW.md has nothing there. "
+        "Translate the section in the same commit as the English change."
+    ]
+    # A heading without its English name.
+    assert "does not name its English heading" in readme_section_problems(english, chinese + "\n## 新的一節\n")[0]
 
 
 # --- the builder itself: drift is caught, and a translator is told what to do ----------------------------
@@ -240,6 +406,21 @@ def test_add_missing_carries_the_old_translation_marked_for_review(sandbox, caps
     assert build_zh_tw.main([]) == 0
     rebuilt = load(sandbox / "notebooks" / "zh-TW" / "03_trainer_training.ipynb")
     assert "每 20 步記錄一次損失" in source(rebuilt[14])
+
+
+def test_a_changed_code_cell_loses_its_outputs_until_the_twin_is_executed_again(sandbox):
+    shutil.copytree(ZH_TW, sandbox / "notebooks" / "zh-TW")
+    path = sandbox / "notebooks" / "01_tokenization.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    index = next(i for i, cell in enumerate(notebook["cells"]) if source(cell).startswith("batch_size = 8"))
+    notebook["cells"][index]["source"] = source(notebook["cells"][index]).replace("batch_size = 8", "batch_size = 4")
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert build_zh_tw.main([]) == 0
+    twin = load(sandbox / "notebooks" / "zh-TW" / "01_tokenization.ipynb")
+    assert twin[index]["outputs"] == [] and twin[index]["execution_count"] is None
+    kept = [cell for i, cell in enumerate(twin) if cell["cell_type"] == "code" and i != index]
+    assert all(cell["execution_count"] for cell in kept), "the other cells keep the twin's own outputs"
+    assert source(twin[index]).startswith("batch_size = 4")
 
 
 def test_a_malformed_translations_file_names_file_and_line(sandbox, capsys):

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from ..i18n import N_, _
 from . import Exercise, ExerciseSet, WrongAnswer, needs
 
 # The pair the notebook gives as sentence1 and sentence2.
 PAIR = ("The company's profit rose 5 percent in May .", "Profit at the company climbed 5 percent in May .")
 BATCH = slice(8, 16)  # training pairs 8 to 15: the lesson padded pairs 0 to 7
 EVAL_BATCH_SIZE = 8
+MODEL_INPUTS = ("input_ids", "token_type_ids", "attention_mask")
 
 
 def whole_number(answer, what: str) -> int:
+    """The answer as an int; ``what`` (already translated) names it in the message."""
     if isinstance(answer, bool) or not isinstance(answer, int):
         if hasattr(answer, "item") and float(answer.item()).is_integer():  # a NumPy or torch scalar
             return int(answer.item())
-        raise WrongAnswer(f"give {what} as one whole number (an int), not {type(answer).__name__}.")
+        if isinstance(answer, float):
+            raise WrongAnswer(
+                _("give {what} as one whole number (an int), not the float {answer}.").format(what=what, answer=answer)
+            )
+        raise WrongAnswer(
+            _("give {what} as one whole number (an int), not {type}.").format(what=what, type=type(answer).__name__)
+        )
     return answer
 
 
@@ -22,26 +31,30 @@ def check_segment_b_start(answer, namespace) -> str:
     tokenizer = needs(namespace, "tokenizer")
     sentence1, sentence2 = needs(namespace, "sentence1"), needs(namespace, "sentence2")
     expected = tokenizer(sentence1, sentence2)["token_type_ids"].index(1)
-    answer = whole_number(answer, "the position")
+    answer = whole_number(answer, _("the position"))
     sentence1_tokens = len(tokenizer.tokenize(sentence1))
     if answer == expected - 1:
         raise WrongAnswer(
-            "that position holds the [SEP] that closes sentence 1, and [SEP] still belongs to segment 0. "
-            "The switch to 1 is one token later."
+            _(
+                "that position holds the [SEP] that closes sentence 1, and [SEP] still belongs to segment 0. "
+                "The switch to 1 is one token later."
+            )
         )
     if answer == expected + 1:
-        raise WrongAnswer("one too far. Positions count from 0, and [CLS] sits at position 0.")
+        raise WrongAnswer(_("one too far. Positions count from 0, and [CLS] sits at position 0."))
     if answer == sentence1_tokens:
-        raise WrongAnswer("you counted sentence 1's tokens only; [CLS] and a [SEP] come before sentence 2 too.")
+        raise WrongAnswer(_("you counted sentence 1's tokens only; [CLS] and a [SEP] come before sentence 2 too."))
     if answer != expected:
         raise WrongAnswer(
-            f"position {answer} is not where token_type_ids first become 1. Look at "
-            "encoding['token_type_ids'] for the pair, or use .index(1)."
+            _(
+                "position {answer} is not where token_type_ids first become 1. Look at "
+                "encoding['token_type_ids'] for the pair, or use .index(1)."
+            ).format(answer=answer)
         )
-    return (
-        f"Sentence 2 starts at position {expected}. token_type_ids tell BERT which sentence each token "
+    return _(
+        "Sentence 2 starts at position {expected}. token_type_ids tell BERT which sentence each token "
         "belongs to, and the switch comes right after the first [SEP]."
-    )
+    ).format(expected=expected)
 
 
 def check_pad_count(answer, namespace) -> str:
@@ -49,26 +62,40 @@ def check_pad_count(answer, namespace) -> str:
     lengths = [len(ids) for ids in tokenized["train"][BATCH]["input_ids"]]
     longest = max(lengths)
     expected = sum(longest - length for length in lengths)
-    answer = whole_number(answer, "the number of [PAD] tokens")
+    answer = whole_number(answer, _("the number of [PAD] tokens"))
     if answer == longest * len(lengths):
-        raise WrongAnswer("that is every token of the padded batch; count only the [PAD] ones.")
+        raise WrongAnswer(_("that is every token of the padded batch; count only the [PAD] ones."))
     if answer == sum(lengths):
-        raise WrongAnswer("that counts the real tokens (attention_mask 1); count the [PAD] ones (attention_mask 0).")
+        raise WrongAnswer(_("that counts the real tokens (attention_mask 1); count the [PAD] ones (attention_mask 0)."))
     if answer == 512 * len(lengths) - sum(lengths):
         raise WrongAnswer(
-            "that is padding to 512, the model's maximum; the collator pads only to the longest pair of the batch."
+            _("that is padding to 512, the model's maximum; the collator pads only to the longest pair of the batch.")
         )
     if answer == longest - min(lengths):
-        raise WrongAnswer("that is the padding of the shortest pair alone; add up the padding of all 8 pairs.")
+        raise WrongAnswer(_("that is the padding of the shortest pair alone; add up the padding of all 8 pairs."))
     if answer != expected:
         raise WrongAnswer(
-            f"{answer} is not the number of [PAD] tokens. Pad the 8 pairs with data_collator and count "
-            "the zeros in attention_mask (or the tokenizer.pad_token_id entries in input_ids)."
+            _(
+                "{answer} is not the number of [PAD] tokens. Pad the 8 pairs with data_collator and count "
+                "the zeros in attention_mask (or the tokenizer.pad_token_id entries in input_ids)."
+            ).format(answer=answer)
         )
-    return (
-        f"{expected} [PAD] tokens. The collator adds only what this batch needs, and the attention mask "
+    return _(
+        "{expected} [PAD] tokens. The collator adds only what this batch needs, and the attention mask "
         "tells the model to ignore them."
-    )
+    ).format(expected=expected)
+
+
+def explain_collator_failure(error: BaseException) -> str | None:
+    """The usual way the answer cell of exercise 2 fails: the text columns went to the collator."""
+    text = str(error)
+    if any(column in text for column in ("sentence1", "sentence2", "idx")) or "too many dimensions" in text:
+        return _(
+            "The collator can pad only the model's inputs: keep input_ids, token_type_ids and attention_mask "
+            "of the 8 pairs and leave out sentence1, sentence2, label and idx (the text columns cannot "
+            "become a tensor)."
+        )
+    return None
 
 
 def dynamic_tokens(lengths, batch_size: int) -> int:
@@ -83,35 +110,41 @@ def check_tokens_saved(answer, namespace) -> str:
     dynamic = dynamic_tokens(lengths, EVAL_BATCH_SIZE)
     to_longest = len(lengths) * max(lengths)
     expected = to_longest - dynamic
-    answer = whole_number(answer, "the number of tokens saved")
+    answer = whole_number(answer, _("the number of tokens saved"))
     if answer == len(lengths) * 512 - dynamic:
         raise WrongAnswer(
-            "you compared with padding to 512, the model's maximum. Compare with padding every pair to the "
-            "longest pair of the validation split."
+            _(
+                "you compared with padding to 512, the model's maximum. Compare with padding every pair to the "
+                "longest pair of the validation split."
+            )
         )
     if answer == to_longest - sum(lengths):
         raise WrongAnswer(
-            "that compares with no padding at all. The collator still pads each batch of 8 to its own longest pair."
+            _("that compares with no padding at all. The collator still pads each batch of 8 to its own longest pair.")
         )
     if answer == -expected:
-        raise WrongAnswer("the sign is flipped: compute (padded to the longest pair) minus (padded per batch).")
+        raise WrongAnswer(_("the sign is flipped: compute (padded to the longest pair) minus (padded per batch)."))
     if answer != expected:
         raise WrongAnswer(
-            f"{answer} is not it. For each batch of 8 in order, its size times its longest length gives the "
-            "tokens it holds; add those up and subtract from the split's size times the longest length."
+            _(
+                "{answer} is not it. For each batch of 8 in order, its size times its longest length gives the "
+                "tokens it holds; add those up and subtract from the split's size times the longest length."
+            ).format(answer=answer)
         )
-    return (
-        f"Per-batch padding saves {expected} of {to_longest} tokens ({expected / to_longest:.0%}). Fewer "
+    return _(
+        "Per-batch padding saves {expected} of {total} tokens ({share:.0%}). Fewer "
         "tokens is less computation, which is why the course pads per batch."
-    )
+    ).format(expected=expected, total=to_longest, share=expected / to_longest)
 
 
 q1 = Exercise(
-    label="Exercise 1",
+    label=N_("Exercise 1"),
     answer_name="segment_b_start",
     checker=check_segment_b_start,
-    hint_text="Tokenize the two sentences as a pair, tokenizer(sentence1, sentence2), and find the first 1 in "
-    "token_type_ids: a Python list has .index(value).",
+    hint_text=N_(
+        "Tokenize the two sentences as a pair, tokenizer(sentence1, sentence2), and find the first 1 in "
+        "token_type_ids: a Python list has .index(value)."
+    ),
     solution_code="""
         encoding = tokenizer(sentence1, sentence2)
         segment_b_start = encoding["token_type_ids"].index(1)
@@ -119,26 +152,31 @@ q1 = Exercise(
 )
 
 q2 = Exercise(
-    label="Exercise 2",
+    label=N_("Exercise 2"),
     answer_name="pad_count",
     checker=check_pad_count,
-    hint_text="Keep only input_ids, token_type_ids and attention_mask of tokenized_datasets['train'][8:16], "
-    "pass them to data_collator, and count the 0s in the batch's attention_mask.",
+    hint_text=N_(
+        "Keep only input_ids, token_type_ids and attention_mask of tokenized_datasets['train'][8:16], "
+        "pass them to data_collator, and count the 0s in the batch's attention_mask."
+    ),
     solution_code="""
         samples = tokenized_datasets["train"][8:16]
         samples = {key: samples[key] for key in ("input_ids", "token_type_ids", "attention_mask")}
         batch = data_collator(samples)
         pad_count = int((batch["attention_mask"] == 0).sum())
     """,
+    explain_failure=explain_collator_failure,
 )
 
 q3 = Exercise(
-    label="Exercise 3",
+    label=N_("Exercise 3"),
     answer_name="tokens_saved",
     checker=check_tokens_saved,
-    hint_text="Get the lengths: [len(ids) for ids in tokenized_datasets['validation']['input_ids']]. "
-    "Padding to the longest pair costs len(lengths) * max(lengths) tokens; per batch, each slice "
-    "lengths[i:i + 8] costs len(slice) * max(slice).",
+    hint_text=N_(
+        "Get the lengths: [len(ids) for ids in tokenized_datasets['validation']['input_ids']]. "
+        "Padding to the longest pair costs len(lengths) * max(lengths) tokens; per batch, each slice "
+        "lengths[i:i + 8] costs len(slice) * max(slice)."
+    ),
     solution_code="""
         lengths = [len(ids) for ids in tokenized_datasets["validation"]["input_ids"]]
         to_longest = len(lengths) * max(lengths)

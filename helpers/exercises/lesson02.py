@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import tempfile
 
+from ..i18n import N_, _
 from . import Exercise, ExerciseSet, WrongAnswer
 from .lesson01 import whole_number
 
@@ -18,31 +19,39 @@ def check_every_50_steps(answer, namespace) -> str:
 
     if not isinstance(answer, dict):
         raise WrongAnswer(
-            "give the keyword arguments as a dict, e.g. dict(eval_strategy=..., eval_steps=..., ...), "
-            f"not {type(answer).__name__}."
+            _(
+                "give the keyword arguments as a dict, e.g. dict(eval_strategy=..., eval_steps=..., ...), not {type}."
+            ).format(type=type(answer).__name__)
         )
     if "evaluation_strategy" in answer:
         raise WrongAnswer(
-            "evaluation_strategy is the 2023 name. transformers 4.46 renamed it eval_strategy, and "
-            "transformers 5 rejects the old name."
+            _(
+                "evaluation_strategy is the 2023 name. transformers 4.46 renamed it eval_strategy, and "
+                "transformers 5 rejects the old name."
+            )
         )
     try:
         with tempfile.TemporaryDirectory() as folder:
             args = TrainingArguments(output_dir=folder, report_to="none", **answer)
     except (TypeError, ValueError) as error:
-        raise WrongAnswer(f"TrainingArguments refuses these settings: {error}") from None
+        raise WrongAnswer(_("TrainingArguments refuses these settings: {error}").format(error=error)) from None
     if args.eval_strategy != "steps":
         raise WrongAnswer(
-            f"eval_strategy is {str(args.eval_strategy.value)!r}; to evaluate every N steps it must be 'steps'."
+            _("eval_strategy is {value!r}; to evaluate every N steps it must be 'steps'.").format(
+                value=str(args.eval_strategy.value)
+            )
         )
     if args.eval_steps != 50:
-        raise WrongAnswer(f"eval_steps is {args.eval_steps} (it defaults to logging_steps); set it to 50.")
+        raise WrongAnswer(
+            _("eval_steps is {value} (it defaults to logging_steps); set it to 50.").format(value=args.eval_steps)
+        )
     if args.save_strategy != "steps" or args.save_steps != 50:
         raise WrongAnswer(
-            f"checkpoints are saved with save_strategy={str(args.save_strategy.value)!r} and "
-            f"save_steps={args.save_steps}; save every 50 steps too."
+            _(
+                "checkpoints are saved with save_strategy={strategy!r} and save_steps={steps}; save every 50 steps too."
+            ).format(strategy=str(args.save_strategy.value), steps=args.save_steps)
         )
-    return (
+    return _(
         "Evaluating and saving on the same steps means every evaluated model has a checkpoint, which "
         "load_best_model_at_end needs."
     )
@@ -55,28 +64,43 @@ def optimizer_steps() -> int:
 
 def check_total_steps(answer, namespace) -> str:
     expected = optimizer_steps()
-    answer = whole_number(answer, "the number of optimizer steps")
+    answer = whole_number(answer, _("the number of optimizer steps"))
     batches = math.ceil(PAIRS / BATCH_SIZE)
+    whole_run_batches = PAIRS * EPOCHS / BATCH_SIZE  # 687.75: no accumulation, one rounding for the run
     if answer == batches * EPOCHS:
         raise WrongAnswer(
-            "that is the number of batches. With gradient_accumulation_steps=2 the optimizer steps once "
-            "every 2 batches."
+            _(
+                "that is the number of batches. With gradient_accumulation_steps=2 the optimizer steps once "
+                "every 2 batches."
+            )
+        )
+    if answer in (math.ceil(whole_run_batches), math.floor(whole_run_batches)):
+        raise WrongAnswer(
+            _(
+                "{answer} is {pairs:,} x {epochs} / {batch_size} rounded once: the batches of the whole run. "
+                "Two things are missing. With gradient_accumulation_steps=2 the optimizer steps once every 2 "
+                "batches, so halve the batches. And each epoch ends with its own last, smaller batch and its "
+                "own last step, so round per epoch: ceil({pairs} / {batch_size}) batches, ceil(batches / 2) "
+                "steps, then times {epochs}."
+            ).format(answer=answer, pairs=PAIRS, epochs=EPOCHS, batch_size=BATCH_SIZE)
         )
     if answer == batches * EPOCHS * ACCUMULATION:
-        raise WrongAnswer("accumulation makes fewer optimizer steps, not more: divide by 2, do not multiply.")
+        raise WrongAnswer(_("accumulation makes fewer optimizer steps, not more: divide by 2, do not multiply."))
     if answer == (PAIRS // BATCH_SIZE) // ACCUMULATION * EPOCHS:
-        raise WrongAnswer("the last, smaller batch counts too: 3,668 / 16 is 229.25, so an epoch has 230 batches.")
+        raise WrongAnswer(_("the last, smaller batch counts too: 3,668 / 16 is 229.25, so an epoch has 230 batches."))
     if answer == math.ceil(PAIRS * EPOCHS / (BATCH_SIZE * ACCUMULATION)):
-        raise WrongAnswer("round per epoch, not over the whole run: each epoch ends with its own last step.")
+        raise WrongAnswer(_("round per epoch, not over the whole run: each epoch ends with its own last step."))
     if answer != expected:
         raise WrongAnswer(
-            f"{answer} is not it. Batches per epoch = ceil(pairs / batch size); optimizer steps per epoch = "
-            "ceil(batches / accumulation); then times the epochs."
+            _(
+                "{answer} is not it. Batches per epoch = ceil(pairs / batch size); optimizer steps per epoch = "
+                "ceil(batches / accumulation); then times the epochs."
+            ).format(answer=answer)
         )
-    return (
-        f"{expected} optimizer steps. This number sets the length of the schedule, the warm-up, and how "
+    return _(
+        "{expected} optimizer steps. This number sets the length of the schedule, the warm-up, and how "
         "often logging, evaluation and saving happen."
-    )
+    ).format(expected=expected)
 
 
 def learning_rate_at(step: int, total: int, warmup: int, peak: float = PEAK_LR) -> float:
@@ -93,47 +117,61 @@ def check_lr_at_step_100(answer, namespace) -> str:
     try:
         answer = float(answer)
     except (TypeError, ValueError):
-        raise WrongAnswer(f"give the learning rate as a number, not {type(answer).__name__}.") from None
+        raise WrongAnswer(
+            _("give the learning rate as a number, not {type}.").format(type=type(answer).__name__)
+        ) from None
 
     def near(value):
         return math.isclose(answer, value, rel_tol=1e-3)
 
     if near(PEAK_LR):
         raise WrongAnswer(
-            f"that is the peak, reached at the end of the warm-up (step {warmup}); after it the rate falls "
-            f"linearly to 0 at step {total}."
+            _(
+                "that is the peak, reached at the end of the warm-up (step {warmup}); after it the rate falls "
+                "linearly to 0 at step {total}."
+            ).format(warmup=warmup, total=total)
         )
     if near(learning_rate_at(AT_STEP, total, 0)):
-        raise WrongAnswer(f"you left out the warm-up: the fall starts at step {warmup}, not at step 0.")
+        raise WrongAnswer(
+            _("you left out the warm-up: the fall starts at step {warmup}, not at step 0.").format(warmup=warmup)
+        )
     if near(learning_rate_at(AT_STEP, total, math.floor(total * WARMUP_FRACTION))):
-        raise WrongAnswer(f"the warm-up rounds up: ceil({total} x 0.1) = {warmup} steps.")
+        raise WrongAnswer(
+            _("the warm-up rounds up: ceil({total} x 0.1) = {warmup} steps.").format(total=total, warmup=warmup)
+        )
     if not near(expected):
         raise WrongAnswer(
-            f"{answer:.4g} is not it. After the warm-up the rate is peak x (total - step) / (total - warm-up)."
+            _(
+                "{answer:.4g} is not it. After the warm-up the rate is peak x (total - step) / (total - warm-up)."
+            ).format(answer=answer)
         )
-    return (
-        f"{expected:.4g}: a linear schedule with warm-up, the Trainer's default. The rate was at its "
-        f"peak at step {warmup} and will reach 0 at step {total}."
-    )
+    return _(
+        "{expected:.4g}: a linear schedule with warm-up, the Trainer's default. The rate was at its "
+        "peak at step {warmup} and will reach 0 at step {total}."
+    ).format(expected=expected, warmup=warmup, total=total)
 
 
 q1 = Exercise(
-    label="Exercise 1",
+    label=N_("Exercise 1"),
     answer_name="every_50_steps",
     checker=check_every_50_steps,
-    hint_text="Four keyword arguments: a strategy and a number of steps for evaluation, and the same for saving. "
-    "Use today's names (notebook 2's table of renamed arguments).",
+    hint_text=N_(
+        "Four keyword arguments: a strategy and a number of steps for evaluation, and the same for saving. "
+        "Use today's names (notebook 2's table of renamed arguments)."
+    ),
     solution_code="""
         every_50_steps = dict(eval_strategy="steps", eval_steps=50, save_strategy="steps", save_steps=50)
     """,
 )
 
 q2 = Exercise(
-    label="Exercise 2",
+    label=N_("Exercise 2"),
     answer_name="total_steps",
     checker=check_total_steps,
-    hint_text="math.ceil(3668 / 16) batches per epoch; the optimizer steps once per 2 batches, rounding up "
-    "at the end of each epoch; then 3 epochs.",
+    hint_text=N_(
+        "math.ceil(3668 / 16) batches per epoch; the optimizer steps once per 2 batches, rounding up "
+        "at the end of each epoch; then 3 epochs."
+    ),
     solution_code="""
         import math
 
@@ -143,11 +181,13 @@ q2 = Exercise(
 )
 
 q3 = Exercise(
-    label="Exercise 3",
+    label=N_("Exercise 3"),
     answer_name="lr_at_step_100",
     checker=check_lr_at_step_100,
-    hint_text="Warm-up steps = ceil(0.1 x total_steps). After them the rate falls linearly from 2e-5 to 0: "
-    "2e-5 x (total_steps - 100) / (total_steps - warm-up steps).",
+    hint_text=N_(
+        "Warm-up steps = ceil(0.1 x total_steps). After them the rate falls linearly from 2e-5 to 0: "
+        "2e-5 x (total_steps - 100) / (total_steps - warm-up steps)."
+    ),
     solution_code="""
         import math
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from ..i18n import N_, _
 from . import Exercise, ExerciseSet, WrongAnswer, needs
 from .lesson01 import whole_number
 
@@ -16,7 +17,9 @@ def loading_report(checkpoint: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(missing, unexpected) weight names when the checkpoint gets a 2-class head."""
     from transformers import AutoModelForSequenceClassification
 
-    _, info = AutoModelForSequenceClassification.from_pretrained(checkpoint, num_labels=2, output_loading_info=True)
+    _model, info = AutoModelForSequenceClassification.from_pretrained(
+        checkpoint, num_labels=2, output_loading_info=True
+    )
     return tuple(sorted(info["missing_keys"])), tuple(sorted(info["unexpected_keys"]))
 
 
@@ -24,24 +27,28 @@ def check_new_head_weights(answer, namespace) -> str:
     profile = needs(namespace, "profile")
     missing, unexpected = loading_report(profile.checkpoint)
     if not isinstance(answer, (list, tuple)) or not all(isinstance(name, str) for name in answer):
-        raise WrongAnswer(f"give a list of weight names (strings), not {type(answer).__name__}.")
+        raise WrongAnswer(_("give a list of weight names (strings), not {type}.").format(type=type(answer).__name__))
     answer = list(answer)
     if unexpected and sorted(answer) == list(unexpected):
         raise WrongAnswer(
-            "those are unexpected_keys: weights the checkpoint had but this model does not use. "
-            "The new head is in missing_keys."
+            _(
+                "those are unexpected_keys: weights the checkpoint had but this model does not use. "
+                "The new head is in missing_keys."
+            )
         )
     if sorted(answer) == list(missing) and answer != list(missing):
-        raise WrongAnswer("the right names, but not sorted: wrap them in sorted(...).")
+        raise WrongAnswer(_("the right names, but not sorted: wrap them in sorted(...)."))
     if answer != list(missing):
         raise WrongAnswer(
-            f"{answer} is not the list of newly initialized weights. Load the model with "
-            "output_loading_info=True and look at loading_info['missing_keys']."
+            _(
+                "{answer} is not the list of newly initialized weights. Load the model with "
+                "output_loading_info=True and look at loading_info['missing_keys']."
+            ).format(answer=answer)
         )
-    return (
-        f"{', '.join(missing)}: the classification head starts random, which is why the model must be "
+    return _(
+        "{names}: the classification head starts random, which is why the model must be "
         "fine-tuned before its predictions mean anything."
-    )
+    ).format(names=", ".join(missing))
 
 
 def check_steps_per_epoch(answer, namespace) -> str:
@@ -49,15 +56,21 @@ def check_steps_per_epoch(answer, namespace) -> str:
     pairs = len(needs(namespace, "tokenized_datasets")["train"])
     expected = math.ceil(pairs / profile.batch_size)
     if isinstance(answer, float) and not answer.is_integer():
-        raise WrongAnswer(f"{answer} is not a whole number of steps: a partial batch is still one step.")
-    answer = whole_number(answer if not isinstance(answer, float) else int(answer), "the number of steps")
+        raise WrongAnswer(
+            _("{answer} is not a whole number of steps: a partial batch is still one step.").format(answer=answer)
+        )
+    answer = whole_number(answer if not isinstance(answer, float) else int(answer), _("the number of steps"))
     if answer == pairs:
-        raise WrongAnswer("that is the number of training pairs; the optimizer steps once per batch.")
+        raise WrongAnswer(_("that is the number of training pairs; the optimizer steps once per batch."))
     if answer == pairs // profile.batch_size and answer != expected:
-        raise WrongAnswer("the last, smaller batch counts too: round up, math.ceil(pairs / batch size).")
+        raise WrongAnswer(_("the last, smaller batch counts too: round up, math.ceil(pairs / batch size)."))
     if answer != expected:
-        raise WrongAnswer(f"{answer} is not it: divide the training pairs by profile.batch_size and round up.")
-    return f"{expected} steps per epoch: one optimizer step per batch, which is what global_step counts."
+        raise WrongAnswer(
+            _("{answer} is not it: divide the training pairs by profile.batch_size and round up.").format(answer=answer)
+        )
+    return _("{expected} steps per epoch: one optimizer step per batch, which is what global_step counts.").format(
+        expected=expected
+    )
 
 
 def check_quick_run(answer, namespace) -> str:
@@ -65,31 +78,41 @@ def check_quick_run(answer, namespace) -> str:
     from transformers.trainer_utils import TrainOutput
 
     if isinstance(answer, Trainer):
-        raise WrongAnswer("that is the Trainer. Keep what trainer.train() returns: quick_run = trainer.train().")
+        raise WrongAnswer(_("that is the Trainer. Keep what trainer.train() returns: quick_run = trainer.train()."))
     if not isinstance(answer, TrainOutput):
-        raise WrongAnswer(f"quick_run should be the TrainOutput that train() returns, not {type(answer).__name__}.")
+        raise WrongAnswer(
+            _("quick_run should be the TrainOutput that train() returns, not {type}.").format(
+                type=type(answer).__name__
+            )
+        )
     profile = needs(namespace, "profile")
     if answer.global_step == math.ceil(QUICK_PAIRS / profile.batch_size) * profile.num_train_epochs:
         raise WrongAnswer(
-            "it trained for whole epochs. Set max_steps=10 in TrainingArguments: it overrides num_train_epochs."
+            _("it trained for whole epochs. Set max_steps=10 in TrainingArguments: it overrides num_train_epochs.")
         )
     if answer.global_step != QUICK_STEPS:
-        raise WrongAnswer(f"it took {answer.global_step} optimizer steps, not {QUICK_STEPS}: set max_steps=10.")
+        raise WrongAnswer(
+            _("it took {steps} optimizer steps, not {expected}: set max_steps=10.").format(
+                steps=answer.global_step, expected=QUICK_STEPS
+            )
+        )
     if not math.isfinite(answer.training_loss):
-        raise WrongAnswer(f"the training loss is {answer.training_loss}: training diverged.")
+        raise WrongAnswer(_("the training loss is {loss}: training diverged.").format(loss=answer.training_loss))
     seconds = answer.metrics.get("train_runtime", float("nan"))
-    return (
-        f"10 steps in {seconds:.1f} s, training loss {answer.training_loss:.3f}. max_steps bounds a run "
+    return _(
+        "10 steps in {seconds:.1f} s, training loss {loss:.3f}. max_steps bounds a run "
         "whatever the data size: the way to test a set-up in seconds before the real run."
-    )
+    ).format(seconds=seconds, loss=answer.training_loss)
 
 
 q1 = Exercise(
-    label="Exercise 1",
+    label=N_("Exercise 1"),
     answer_name="new_head_weights",
     checker=check_new_head_weights,
-    hint_text="AutoModelForSequenceClassification.from_pretrained(profile.checkpoint, num_labels=2, "
-    "output_loading_info=True) returns the model and a dict; you want its 'missing_keys', sorted.",
+    hint_text=N_(
+        "AutoModelForSequenceClassification.from_pretrained(profile.checkpoint, num_labels=2, "
+        "output_loading_info=True) returns the model and a dict; you want its 'missing_keys', sorted."
+    ),
     solution_code="""
         from transformers import AutoModelForSequenceClassification
 
@@ -101,11 +124,12 @@ q1 = Exercise(
 )
 
 q2 = Exercise(
-    label="Exercise 2",
+    label=N_("Exercise 2"),
     answer_name="steps_per_epoch",
     checker=check_steps_per_epoch,
-    hint_text="One optimizer step per batch of profile.batch_size pairs; the last batch may be smaller. "
-    "math.ceil rounds up.",
+    hint_text=N_(
+        "One optimizer step per batch of profile.batch_size pairs; the last batch may be smaller. math.ceil rounds up."
+    ),
     solution_code="""
         import math
 
@@ -114,12 +138,14 @@ q2 = Exercise(
 )
 
 q3 = Exercise(
-    label="Exercise 3",
+    label=N_("Exercise 3"),
     answer_name="quick_run",
     checker=check_quick_run,
-    hint_text="Build a fresh model, TrainingArguments with max_steps=10 (and save_strategy='no', "
-    "report_to='none'), a Trainer on tokenized_datasets['train'].select(range(80)), then "
-    "quick_run = trainer.train().",
+    hint_text=N_(
+        "Build a fresh model, TrainingArguments with max_steps=10 (and save_strategy='no', "
+        "report_to='none'), a Trainer on tokenized_datasets['train'].select(range(80)), then "
+        "quick_run = trainer.train()."
+    ),
     solution_code="""
         from transformers import AutoModelForSequenceClassification, Trainer, TrainingArguments, set_seed
         from helpers import output_dir
