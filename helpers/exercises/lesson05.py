@@ -138,9 +138,14 @@ def check_compute_metrics_prf(answer, namespace) -> str:
 
 def given_logits(error: BaseException) -> bool:
     """Whether a metric refused its input because it got logits (2 scores per pair), not classes:
-    scikit-learn's "mix of binary and continuous-multioutput targets", or evaluate's format check."""
+    scikit-learn's "mix of binary and continuous-multioutput targets", or evaluate's format check
+    (older releases of evaluate, such as its floor 0.2.0, word it "Module inputs don't match...")."""
     text = str(error)
-    return "continuous" in text or ("Predictions and/or references don't match the expected format" in text)
+    formats = (
+        "Predictions and/or references don't match the expected format",
+        "inputs don't match the expected format",
+    )
+    return "continuous" in text or any(wording in text for wording in formats)
 
 
 def eval_entries(log_history):
