@@ -48,18 +48,18 @@ nbval: install
 	$(BIN)/python -m pytest --nbval --nbval-current-env notebooks/[0-9]*.ipynb $(NBVAL_ZH_TW)
 
 ## The declared version floors (requirements-floors.txt, the `>=` of pyproject.toml) in their
-## own environment: the unit tests of the helpers, the script and training, and notebook 3.
+## own environment: the unit tests of the helpers, the script and training, and notebooks 1 to 3 under nbval.
 FLOORS_PYTHON ?= python3.11
 FLOORS_VENV ?= .venv-floors
 FLOORS_BIN := $(FLOORS_VENV)/bin
 FLOORS_TESTS := tests/test_floors.py tests/test_profiles.py tests/test_data.py tests/test_metric.py \
 	tests/test_runtime.py tests/test_train_script.py tests/test_finetune.py tests/test_resume.py \
 	tests/test_exercises.py
-FLOORS_NOTEBOOK := notebooks/03_trainer_training.ipynb
+FLOORS_NOTEBOOKS := notebooks/01_tokenization.ipynb notebooks/02_training_arguments.ipynb notebooks/03_trainer_training.ipynb
 
 test-floors: $(FLOORS_VENV)/.installed
 	$(FLOORS_BIN)/python -m pytest -p no:cacheprovider $(FLOORS_TESTS)
-	$(FLOORS_BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-current-env $(FLOORS_NOTEBOOK)
+	$(FLOORS_BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-current-env $(FLOORS_NOTEBOOKS)
 
 $(FLOORS_VENV)/.installed: requirements-floors.txt pyproject.toml
 	@command -v $(FLOORS_PYTHON) >/dev/null 2>&1 || { \
