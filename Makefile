@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test lint unit nbval notebooks zh-tw solutions benchmark data clean
+.PHONY: install course test lint unit nbval notebooks zh-tw solutions benchmark data site clean
 
 install: $(INSTALLED)
 
@@ -57,6 +57,19 @@ notebooks: install
 ## Build notebooks/zh-TW/ from the English notebooks and translations/zh-TW/ (no execution).
 zh-tw: install
 	$(BIN)/python scripts/build_zh_tw.py
+
+# The website has its own virtual environment: Sphinx, MyST-NB and the book theme, no torch.
+SITE_VENV ?= .venv-site
+SITE_BIN := $(SITE_VENV)/bin
+
+$(SITE_VENV)/.installed: requirements-site.txt
+	$(PYTHON) -m venv $(SITE_VENV)
+	$(SITE_BIN)/pip install --quiet -r requirements-site.txt
+	touch $@
+
+## Build the website into build/site/ (English) and build/site/zh-TW/ from the committed notebooks.
+site: $(SITE_VENV)/.installed
+	$(SITE_BIN)/python scripts/build_site.py
 
 ## Speed, memory and accuracy figures for this machine and profile.
 benchmark: install
