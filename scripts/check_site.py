@@ -40,10 +40,12 @@ from build_site import COLAB_URL, EDITIONS, EN, GITHUB, KAGGLE_URL, PAGES, REPO,
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Headless, and quiet on a closed network: without the last flags Chromium keeps trying to
-# reach its update and sync services.
+# reach its update and sync services. --no-sandbox: CI runs as root; --disable-dev-shm-usage:
+# a container's small /dev/shm would make large pages crash.
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
+    "--disable-dev-shm-usage",
     "--disable-gpu",
     "--disable-quic",
     "--no-first-run",
