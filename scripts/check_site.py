@@ -340,7 +340,8 @@ def check_site(
             found = check_page(desktop, page, site, repo)
             if not found:
                 found = check_phone(phone, page, site)
-            problems += [f"{page.path}: {problem}" for problem in found]
+            # A link shown twice (the contents and the text) is one problem.
+            problems += [f"{page.path}: {problem}" for problem in dict.fromkeys(found)]
         if checking_all:
             for edition in EDITIONS:
                 problems += check_search(desktop, edition, site)
