@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test lint unit nbval test-floors notebooks zh-tw messages solutions grade benchmark data clean
+.PHONY: install course test lint unit nbval test-floors notebooks zh-tw messages solutions grade benchmark data site test-site clean
 
 install: $(INSTALLED)
 
@@ -106,6 +106,29 @@ grade: install
 ## The message catalogs (helpers/locale): extract _() and N_() from helpers/, update each .po, compile .mo.
 messages: install
 	$(BIN)/python scripts/messages.py
+
+# The website has its own virtual environment: Sphinx, MyST-NB and the book theme, no torch.
+SITE_VENV ?= .venv-site
+SITE_BIN := $(SITE_VENV)/bin
+
+$(SITE_VENV)/.installed: requirements-site.txt
+	$(PYTHON) -m venv $(SITE_VENV)
+	$(SITE_BIN)/pip install --quiet -r requirements-site.txt
+	touch $@
+
+$(SITE_VENV)/.installed-test: $(SITE_VENV)/.installed requirements-site-test.txt
+	$(SITE_BIN)/pip install --quiet -r requirements-site-test.txt
+	touch $@
+
+## Build the website into build/site/ (English) and build/site/zh-TW/ from the committed notebooks.
+site: $(SITE_VENV)/.installed
+	$(SITE_BIN)/python scripts/build_site.py
+
+## Build the website and check every page in headless Chromium (Debian's chromium package).
+## Screenshots of a lesson page go to build/site-screenshots/.
+test-site: $(SITE_VENV)/.installed-test
+	SITE_TEST_REQUIRE_BROWSER=1 SITE_SCREENSHOTS=build/site-screenshots \
+		$(SITE_BIN)/python -m pytest --confcutdir tests/site -p no:cacheprovider tests/site
 
 ## Speed, memory and accuracy figures for this machine and profile.
 benchmark: install
