@@ -1,6 +1,7 @@
 """The exercises of lessons 6 and 7: the reference solution is accepted, typical wrong answers get
 their intended message, the untouched placeholder says "not answered yet", and every message a
-student reads goes through ``_()`` as a template."""
+student reads goes through ``_()`` as a template (labels and hints are marked with ``N_()`` and
+translated when shown)."""
 
 from __future__ import annotations
 
@@ -301,6 +302,18 @@ def translated(node: ast.AST) -> bool:
     )
 
 
+def marked_for_catalog(node: ast.AST) -> bool:
+    """``N_("...")`` with a plain string literal: in the catalog, translated by ``_()`` only when shown."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "N_"
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    )
+
+
 def own_returns(function: ast.AST):
     """The return statements of ``function`` itself, not of the functions defined inside it."""
     for node in ast.iter_child_nodes(function):
@@ -315,7 +328,7 @@ def test_every_student_facing_message_is_a_translated_template(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     # whole_number() raises with the template its callers pass: those calls are checked instead.
     helper = {id(node) for f in ast.walk(tree) if getattr(f, "name", "") == "whole_number" for node in ast.walk(f)}
-    found = []
+    found, marked = [], []
     for node in ast.walk(tree):
         if id(node) in helper:
             continue
@@ -323,8 +336,8 @@ def test_every_student_facing_message_is_a_translated_template(path):
             found.append(("WrongAnswer", node.args[0], node.lineno))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "whole_number":
             found.append(("whole_number", node.args[1], node.lineno))
-        if isinstance(node, ast.keyword) and node.arg == "hint_text":
-            found.append(("hint_text", node.value, node.value.lineno))
+        if isinstance(node, ast.keyword) and node.arg in ("label", "hint_text"):
+            marked.append((node.arg, node.value, node.value.lineno))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_":
             assert len(node.args) == 1 and isinstance(node.args[0], ast.Constant), (
                 f"{path.name}, line {node.lineno}: _() takes one plain string literal (no f-string)"
@@ -335,9 +348,20 @@ def test_every_student_facing_message_is_a_translated_template(path):
     assert len(found) >= 20
     untranslated = [f"{kind} at line {line}" for kind, node, line in found if not translated(node)]
     assert not untranslated, f"{path.name}: not a _() template: {untranslated}"
+    # Labels and hints exist before the notebook chooses its language: marked with N_(), translated when shown.
+    assert len(marked) == 2 * len(LESSONS[int(path.stem[-1])].exercises.exercises)
+    unmarked = [f"{kind} at line {line}" for kind, node, line in marked if not marked_for_catalog(node)]
+    assert not unmarked, f"{path.name}: not an N_() text (translated when shown): {unmarked}"
 
 
 def test_the_template_check_catches_an_f_string():
     bad = ast.parse('raise WrongAnswer(f"{answer} is not it")').body[0].exc
     assert not translated(bad.args[0])
     assert translated(ast.parse('_("{answer} is not it").format(answer=answer)').body[0].value)
+
+
+def test_the_template_check_catches_a_hint_translated_at_import():
+    """A hint through _() where it is defined would keep the language of the import."""
+    assert not marked_for_catalog(ast.parse('_("Count the batches.")').body[0].value)
+    assert not marked_for_catalog(ast.parse('"Exercise 1"').body[0].value)
+    assert marked_for_catalog(ast.parse('N_("Count the batches.")').body[0].value)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import i18n
-from helpers.exercises import lesson01, lesson02, lesson03, lesson04, lesson05
+from helpers.exercises import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import messages  # noqa: E402
 
 HELPERS = ROOT / "helpers"
-LESSONS = [lesson01, lesson02, lesson03, lesson04, lesson05]
+LESSONS = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07]
 
 
 @pytest.fixture(scope="module")

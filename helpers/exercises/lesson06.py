@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..i18n import _
+from ..i18n import N_, _
 from . import Exercise, ExerciseSet, NotAnswered, WrongAnswer, blank, needs
 
 # Exercise 1: the loop in the exercise's text.
@@ -369,10 +369,10 @@ def check_gathered_with_copies(answer, namespace) -> str:
 
 
 q1 = Exercise(
-    label="Exercise 1",
+    label=N_("Exercise 1"),
     answer_name="optimizer_steps",
     checker=check_optimizer_steps,
-    hint_text=_(
+    hint_text=N_(
         "len(tokenized_datasets['train']) pairs in batches of 16: math.ceil gives the batches per epoch. "
         "The optimizer steps after every 4th batch and after the last batch of the epoch: math.ceil(batches / 4) "
         "per epoch, then 3 epochs."
@@ -386,10 +386,10 @@ q1 = Exercise(
 )
 
 q2 = Exercise(
-    label="Exercise 2",
+    label=N_("Exercise 2"),
     answer_name="evaluate_model",
     checker=check_evaluate_model,
-    hint_text=_(
+    hint_text=N_(
         "model.eval(); then for each batch: move it to model.device, run model(**batch) inside "
         "with torch.no_grad():, take outputs.logits.argmax(dim=-1) and pass it with batch['labels'] to "
         "metric.add_batch. After the loop, return metric.compute()."
@@ -408,10 +408,10 @@ q2 = Exercise(
 )
 
 q3 = Exercise(
-    label="Exercise 3",
+    label=N_("Exercise 3"),
     answer_name="gathered_with_copies",
     checker=check_gathered_with_copies,
-    hint_text=_(
+    hint_text=N_(
         "The validation pairs in batches of 8: math.ceil(pairs / 8) batches. The 2 processes take one batch "
         "each per round, so round the batches up to an even number; every batch, the short last one filled "
         "up with copies, holds 8 predictions."

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ..i18n import _
+from ..i18n import N_, _
 from . import Exercise, ExerciseSet, WrongAnswer, needs
 
 # The pair exercise 1 gives as sentence1 and sentence2.
@@ -264,10 +264,10 @@ def check_size_ratio(answer, namespace) -> str:
 
 
 q1 = Exercise(
-    label="Exercise 1",
+    label=N_("Exercise 1"),
     answer_name="predicted_label",
     checker=check_predicted_label,
-    hint_text=_(
+    hint_text=N_(
         'pipeline("text-classification", model=model, tokenizer=tokenizer) builds it. Give it the pair as '
         '{"text": sentence1, "text_pair": sentence2}; it answers with a dict, and its "label" is the name.'
     ),
@@ -280,10 +280,10 @@ q1 = Exercise(
 )
 
 q2 = Exercise(
-    label="Exercise 2",
+    label=N_("Exercise 2"),
     answer_name="reloaded_logits",
     checker=check_reloaded_logits,
-    hint_text=_(
+    hint_text=N_(
         "model.save_pretrained(folder) and tokenizer.save_pretrained(folder); then "
         "AutoModelForSequenceClassification.from_pretrained(folder) and AutoTokenizer.from_pretrained(folder). "
         "Encode pairs = raw_datasets['validation'][:8] with padding=True and return_tensors='pt', and take "
@@ -308,10 +308,10 @@ q2 = Exercise(
 )
 
 q3 = Exercise(
-    label="Exercise 3",
+    label=N_("Exercise 3"),
     answer_name="size_ratio",
     checker=check_size_ratio,
-    hint_text=_(
+    hint_text=N_(
         "cpu_model = copy.deepcopy(model).to('cpu'); quantized = quantize_dynamic(cpu_model, {torch.nn.Linear}, "
         "dtype=torch.qint8). torch.save each one's state_dict() to a file (or an io.BytesIO) and compare the "
         "sizes: int8 divided by float32."
