@@ -7,8 +7,8 @@ pages come from notebooks/NN_*.ipynb in file-name order and their twins in noteb
 the home, instructors and "What changed since 2023" pages are website/<edition>/*.md, whose
 `<!-- site: ... -->` lines are filled from README.md or README.zh-TW.md (the intro, how to
 run the course, the profiles, the instructors' sections, the 2023 table) and from the
-notebooks (the lessons table, the table of contents). Where README.zh-TW.md lacks a part,
-website/zh-TW/fallback/ has its zh-TW text. Each edition is then one Sphinx build (MyST-NB,
+notebooks (the lessons table, the table of contents); README.zh-TW.md has every section of
+README.md (tests/test_zh_tw.py). Each edition is then one Sphinx build (MyST-NB,
 the book theme, settings in website/conf.py) of a staging folder, build/site-src/<edition>/.
 """
 
@@ -326,6 +326,9 @@ def readme_part(text: str, name: str) -> str | None:
     if name == "multi-gpu":
         found = first(lambda s: s.level >= 2 and "torchrun" in s.own)
         return found.whole if found else None
+    if name == "grading":
+        found = first(lambda s: s.level == 2 and "grade_class.py" in s.own)
+        return found.whole if found else None
     if name == "changes":
         found = first(lambda s: s.level == 2 and "2023" in s.heading)
         return found.body() if found else None
@@ -341,8 +344,10 @@ def rewrite_links(markdown: str, edition: Edition) -> str:
         image, text, target = match.group(1), match.group(2), match.group(3)
         if image:  # a remote badge or picture would not load offline: keep its words
             return text
-        if re.match(r"[a-z]+:|#", target):
+        if re.match(r"[a-z]+:", target):
             return match.group(0)
+        if target.startswith("#"):  # a part of the README that the page may not hold: the README's own
+            return f"[{text}]({GITHUB_URL.format(github=GITHUB, path=edition.readme)}{target})"
         notebook = re.fullmatch(r"notebooks/(?:zh-TW/)?([^/]+\.ipynb)", target)
         if notebook:
             return f"[{text}]({notebook.group(1)})"
@@ -396,14 +401,8 @@ def fill_page(
 
     def part(name: str) -> str:
         found = readme_part(readme, name)
-        fallback = WEBSITE / edition.code / "fallback" / f"{name}.md"
         if found is not None:
-            if fallback.exists():
-                notes.append(f"{edition.readme} now has the '{name}' part: {fallback.relative_to(REPO)} is not used")
             return rewrite_links(found, edition)
-        if fallback.exists():
-            notes.append(f"{edition.readme} has no '{name}' part yet: {fallback.relative_to(REPO)} used")
-            return fallback.read_text(encoding="utf-8").strip()
         raise SiteError(
             f"{edition.readme} has no '{name}' part, which {template_path.relative_to(REPO)} shows. "
             f"Fix: restore that part of {edition.readme}, or drop the line from the page."
@@ -430,7 +429,9 @@ def stage_edition(edition: Edition, names: list[str], stage: Path, notes: list[s
     readme_path = REPO / edition.readme
     if not readme_path.is_file():
         raise SiteError(f"{edition.readme} is missing. Fix: check it out again (git checkout -- {edition.readme}).")
-    readme = readme_path.read_text(encoding="utf-8")
+    # README.zh-TW.md names each heading's English twin in a comment (`## 基準測試 <!-- Benchmark -->`):
+    # not part of the heading on a page.
+    readme = re.sub(r"^(#{1,6} .*?)\s*<!--.*?-->\s*$", r"\1", readme_path.read_text(encoding="utf-8"), flags=re.M)
     for page in PAGES:
         text = fill_page(edition, page, names, notebooks, readme, notes)
         (stage / f"{page}.md").write_text(text, encoding="utf-8")
