@@ -30,20 +30,10 @@ TRAINING_LESSONS = ["03_trainer_training", "05_compute_metrics"]
 def local_copies(tmp_path_factory, offline_profile, tokenizer):
     """A tiny BERT folder (saved with save_pretrained, as a local bert-base copy would be) and a
     GLUE-layout MRPC folder; the environment of a full-profile run that uses only them."""
-    from transformers import BertConfig, BertForSequenceClassification, set_seed
+    from training import save_tiny_bert
 
     root = tmp_path_factory.mktemp("local-copies")
-    set_seed(0)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=128,
-        num_labels=2,
-    )
-    BertForSequenceClassification(config).save_pretrained(root / "tiny-bert")
-    tokenizer.save_pretrained(root / "tiny-bert")
+    save_tiny_bert(root / "tiny-bert", tokenizer)
     shutil.copytree(BUNDLED_DATA_DIR, root / "glue-mrpc")
     env = {
         "COURSE_PROFILE": "full",

@@ -7,11 +7,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from transformers import BertConfig, BertForSequenceClassification, TrainerCallback
+from transformers import TrainerCallback
 
 from helpers import latest_unfinished_checkpoint, load_mrpc, resolve_profile, resumable_checkpoint
 from helpers.profiles import BUNDLED_DATA_DIR
-from training import make_trainer
+from training import make_trainer, save_tiny_bert
 
 # Small on purpose: 64 pairs, batch 8 -> 8 steps per epoch, 2 epochs = 16 steps.
 SETTINGS = dict(
@@ -113,15 +113,7 @@ def test_a_changed_learning_rate_starts_afresh(offline_profile, tokenizer, token
 
 def test_a_changed_model_starts_afresh(offline_profile, tokenizer, tokenized, dropped_run, tmp_path, capsys):
     # A different (tiny, randomly initialized) BERT with the same vocabulary.
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        num_labels=2,
-    )
-    BertForSequenceClassification(config).save_pretrained(tmp_path / "tiny-bert")
+    save_tiny_bert(tmp_path / "tiny-bert", tokenizer)
     tiny = resolve_profile({"COURSE_PROFILE": "offline", "COURSE_MODEL": str(tmp_path / "tiny-bert")})
     folder = copy_of(dropped_run, tmp_path)
     trainer, said = start_again(tiny, tokenizer, tokenized, folder, capsys)
