@@ -254,8 +254,8 @@ def main(argv=None) -> dict:
         "validation F1": round(evaluation["eval_f1"], 4),
         f"peak memory MiB ({memory_kind})": round(memory_mib),
         "training TFLOP (Trainer total_flos)": round(trainer.state.total_flos / 1e12, 2),
-        "training TFLOP/s": round(train_tflops, 3),
-        f"peak TFLOP/s ({peak_label})": round(peak_tflops, 1),
+        "training TFLOP/s": float(f"{train_tflops:.3g}"),
+        f"peak TFLOP/s ({peak_label})": float(f"{peak_tflops:.3g}"),
         "share of peak": f"{train_tflops / peak_tflops:.2%}",
     }
     if not args.no_padding_comparison:
