@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from transformers import DataCollatorWithPadding
 
+from answers import assert_wrong_with_message, run
 from helpers.exercises import ____, failed_cells, lesson01, lesson02, lesson03, lesson04, lesson05, watch_answer_cells
 
 LESSONS = {1: lesson01, 2: lesson02, 3: lesson03, 4: lesson04, 5: lesson05}
@@ -55,11 +56,6 @@ def namespace(offline_profile, tokenizer, tokenized, predictions, monkeypatch, t
         "log_history": log_history(),
         "total_steps": 345,  # exercise 2 of lesson 2 comes before exercise 3
     }
-
-
-def run(code: str, namespace: dict) -> dict:
-    exec(textwrap.dedent(code), namespace)
-    return namespace
 
 
 @pytest.mark.parametrize("lesson, exercise", ALL, ids=lambda value: getattr(value, "answer_name", str(value)))
@@ -248,11 +244,7 @@ WRONG_ANSWERS = [
     "exercise, code, message", WRONG_ANSWERS, ids=[f"{e.answer_name}-{i}" for i, (e, _, _) in enumerate(WRONG_ANSWERS)]
 )
 def test_a_typical_wrong_answer_gets_its_message(exercise, code, message, namespace):
-    feedback = exercise.evaluate(run(code, namespace))
-    assert feedback.status == "wrong", feedback.message
-    assert feedback.message.startswith("Not quite: ")
-    assert message in feedback.message, feedback.message
-    assert "Traceback" not in feedback.message
+    assert_wrong_with_message(exercise, code, message, namespace)
 
 
 def test_every_exercise_has_at_least_one_wrong_answer_tested():

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import copy
 import math
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ import pytest
 import torch
 from transformers import DataCollatorWithPadding
 
+from answers import assert_wrong_with_message, run
 from helpers.exercises import ____, lesson06, lesson07
 
 LESSONS = {6: lesson06, 7: lesson07}
@@ -53,11 +53,6 @@ def namespace(offline_profile, tokenizer, tokenized, bundled, labelled_model, mo
         "sentence1": lesson07.PAIR[0],
         "sentence2": lesson07.PAIR[1],
     }
-
-
-def run(code: str, namespace: dict) -> dict:
-    exec(textwrap.dedent(code), namespace)
-    return namespace
 
 
 @pytest.mark.parametrize("lesson, exercise", ALL, ids=lambda value: getattr(value, "answer_name", str(value)))
@@ -225,11 +220,7 @@ WRONG_ANSWERS = [
     "exercise, code, message", WRONG_ANSWERS, ids=[f"{e.answer_name}-{i}" for i, (e, _, _) in enumerate(WRONG_ANSWERS)]
 )
 def test_a_typical_wrong_answer_gets_its_message(exercise, code, message, namespace):
-    feedback = exercise.evaluate(run(code, namespace))
-    assert feedback.status == "wrong", feedback.message
-    assert feedback.message.startswith("Not quite: ")
-    assert message in feedback.message, feedback.message
-    assert "Traceback" not in feedback.message
+    assert_wrong_with_message(exercise, code, message, namespace)
 
 
 def test_every_exercise_has_at_least_one_wrong_answer_tested():
