@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+# The zh-TW twins are executed and committed the same way: the same checks of their outputs.
+BOTH_EDITIONS = NOTEBOOKS + sorted((NOTEBOOKS_DIR / "zh-TW").glob("[0-9][0-9]_*.ipynb"))
 LESSONS = [
     "01_tokenization",
     "02_training_arguments",
@@ -48,13 +51,17 @@ def test_opens_with_badge_setup_and_banner(path):
     assert "show_banner(profile)" in code[1], "the second code cell prints the profile banner"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def edition_id(path):
+    return f"{path.parent.name}/{path.stem}" if path.parent.name == "zh-TW" else path.stem
+
+
+@pytest.mark.parametrize("path", BOTH_EDITIONS, ids=edition_id)
 def test_committed_with_outputs_in_order(path):
     counts = [cell.get("execution_count") for cell in cells(path) if cell["cell_type"] == "code"]
-    assert counts == list(range(1, len(counts) + 1)), "run top to bottom once before committing"
+    assert counts == list(range(1, len(counts) + 1)), "run top to bottom once before committing (`make notebooks`)"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", BOTH_EDITIONS, ids=edition_id)
 def test_no_machine_paths_errors_or_metadata(path):
     notebook = json.loads(path.read_text(encoding="utf-8"))
     assert set(notebook["metadata"]) <= {"kernelspec", "language_info"}
