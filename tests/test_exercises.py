@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from transformers import DataCollatorWithPadding
 
-from answers import assert_wrong_with_message, run
+from answers import assert_placeholder_unanswered, assert_solution_accepted, assert_wrong_with_message, run
 from helpers.exercises import ____, failed_cells, lesson01, lesson02, lesson03, lesson04, lesson05, watch_answer_cells
 
 LESSONS = {1: lesson01, 2: lesson02, 3: lesson03, 4: lesson04, 5: lesson05}
@@ -60,22 +60,12 @@ def namespace(offline_profile, tokenizer, tokenized, predictions, monkeypatch, t
 
 @pytest.mark.parametrize("lesson, exercise", ALL, ids=lambda value: getattr(value, "answer_name", str(value)))
 def test_the_reference_solution_is_accepted(lesson, exercise, namespace, capsys):
-    feedback = exercise.evaluate(run(exercise.solution_code, namespace))
-    assert feedback.status == "correct", feedback.message
-    assert feedback.message.startswith("Correct! ")
-    capsys.readouterr()  # what the solution itself printed
-    exercise.check(namespace)
-    assert capsys.readouterr().out.startswith(f"{exercise.label}: Correct! ")
+    assert_solution_accepted(exercise, namespace, capsys)
 
 
 @pytest.mark.parametrize("lesson, exercise", ALL, ids=lambda value: getattr(value, "answer_name", str(value)))
 def test_the_placeholder_is_not_answered_yet(lesson, exercise, namespace):
-    namespace[exercise.answer_name] = ____
-    feedback = exercise.evaluate(namespace)
-    assert feedback.status == "unanswered"
-    assert feedback.message.startswith("Not answered yet: replace ____")
-    del namespace[exercise.answer_name]
-    assert exercise.evaluate(namespace).status == "unanswered"
+    assert_placeholder_unanswered(exercise, namespace)
 
 
 def test_a_function_that_still_returns_the_placeholder_is_not_answered(namespace):

@@ -15,7 +15,7 @@ import pytest
 import torch
 from transformers import DataCollatorWithPadding
 
-from answers import assert_wrong_with_message, run
+from answers import assert_placeholder_unanswered, assert_solution_accepted, assert_wrong_with_message, run
 from helpers.exercises import ____, lesson06, lesson07
 
 LESSONS = {6: lesson06, 7: lesson07}
@@ -57,22 +57,12 @@ def namespace(offline_profile, tokenizer, tokenized, bundled, labelled_model, mo
 
 @pytest.mark.parametrize("lesson, exercise", ALL, ids=lambda value: getattr(value, "answer_name", str(value)))
 def test_the_reference_solution_is_accepted(lesson, exercise, namespace, capsys):
-    feedback = exercise.evaluate(run(exercise.solution_code, namespace))
-    assert feedback.status == "correct", feedback.message
-    assert feedback.message.startswith("Correct! ")
-    capsys.readouterr()
-    exercise.check(namespace)
-    assert capsys.readouterr().out.startswith(f"{exercise.label}: Correct! ")
+    assert_solution_accepted(exercise, namespace, capsys)
 
 
 @pytest.mark.parametrize("lesson, exercise", ALL, ids=lambda value: getattr(value, "answer_name", str(value)))
 def test_the_placeholder_is_not_answered_yet(lesson, exercise, namespace):
-    namespace[exercise.answer_name] = ____
-    feedback = exercise.evaluate(namespace)
-    assert feedback.status == "unanswered"
-    assert feedback.message.startswith("Not answered yet: replace ____")
-    del namespace[exercise.answer_name]
-    assert exercise.evaluate(namespace).status == "unanswered"
+    assert_placeholder_unanswered(exercise, namespace)
 
 
 def test_an_evaluation_loop_that_still_returns_the_placeholder_is_not_answered(namespace):
@@ -279,30 +269,28 @@ def test_progress_of_lesson_7(namespace, capsys):
 MODULES = [Path(lesson06.__file__), Path(lesson07.__file__)]
 
 
-def translated(node: ast.AST) -> bool:
-    """``_("...")`` or ``_("...").format(...)`` with a plain string literal (no f-string, no concatenation)."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
-        node = node.func.value
+def call_with_one_literal(node: ast.AST, function: str) -> bool:
+    """``function("...")`` with one plain string literal (no f-string, no concatenation)."""
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
-        and node.func.id == "_"
+        and node.func.id == function
         and len(node.args) == 1
         and isinstance(node.args[0], ast.Constant)
         and isinstance(node.args[0].value, str)
     )
+
+
+def translated(node: ast.AST) -> bool:
+    """``_("...")`` or ``_("...").format(...)`` with a plain string literal."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        node = node.func.value
+    return call_with_one_literal(node, "_")
 
 
 def marked_for_catalog(node: ast.AST) -> bool:
     """``N_("...")`` with a plain string literal: in the catalog, translated by ``_()`` only when shown."""
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "N_"
-        and len(node.args) == 1
-        and isinstance(node.args[0], ast.Constant)
-        and isinstance(node.args[0].value, str)
-    )
+    return call_with_one_literal(node, "N_")
 
 
 def own_returns(function: ast.AST):
