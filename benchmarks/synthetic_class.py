@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import random
+import sys
 import textwrap
 from pathlib import Path
 
@@ -19,6 +20,9 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import grade_class  # noqa: E402  (how the grader finds a notebook's lesson and its exercises)
 
 # Wrong answers that get a specific message of their check, per lesson and exercise.
 WRONG = {
@@ -67,16 +71,13 @@ RAISES = ["answer = value_never_defined", "import a_module_nobody_installed"]
 
 def lesson_module(template: Path) -> str:
     """``lesson01`` for a notebook that imports its checks from helpers.exercises.lesson01."""
-    text = template.read_text(encoding="utf-8")
-    start = text.index("helpers.exercises.lesson") + len("helpers.exercises.")
-    return text[start : start + len("lessonNN")]
+    found = grade_class.LESSON_IMPORT.search(template.read_text(encoding="utf-8"))
+    return found.group(1).removeprefix("helpers.exercises.")
 
 
 def exercise_names(module: str) -> list[str]:
     """``["q1", "q2", "q3"]``: the names a lesson's exercises are under, in order."""
-    lesson = importlib.import_module(f"helpers.exercises.{module}")
-    names = {id(value): key for key, value in vars(lesson).items()}
-    return [names[id(exercise)] for exercise in lesson.exercises.exercises]
+    return [exercise.name for exercise in grade_class.exercises_of(f"helpers.exercises.{module}")]
 
 
 def wrong_answers(module: str, exercise: str) -> list[str]:
