@@ -25,7 +25,7 @@ $(INSTALLED): requirements.txt pyproject.toml
 
 ## Execute every notebook headless into build/notebooks/ and print a summary table.
 course: install
-	$(BIN)/python scripts/run_notebooks.py
+	$(BIN)/python -m course run
 
 ## Lint, unit tests (the exercises' checks and solutions included), then nbval over the notebooks.
 test: lint unit nbval
@@ -78,19 +78,17 @@ $(FLOORS_VENV)/.installed: requirements-floors.txt pyproject.toml
 
 ## Run the exercise notebooks with every solution filled in: each must end all correct.
 solutions: install
-	$(BIN)/python scripts/run_notebooks.py --solutions
+	$(BIN)/python -m course run --solutions
 
 ## Re-execute the notebooks and write their outputs back (before committing them), then rebuild
 ## zh-TW and execute its twins too (their banner, checks and progress are in Chinese).
 notebooks: install
-	$(BIN)/python scripts/run_notebooks.py --in-place
-	$(BIN)/python scripts/build_zh_tw.py
-	$(BIN)/python scripts/run_notebooks.py --zh-tw --in-place
+	$(BIN)/python -m course run --in-place && $(BIN)/python -m course zh-tw build && $(BIN)/python -m course run --zh-tw --in-place
 
 ## Build notebooks/zh-TW/ from the English notebooks and translations/zh-TW/ (no execution:
 ## a twin keeps the outputs of its unchanged code cells).
 zh-tw: install
-	$(BIN)/python scripts/build_zh_tw.py
+	$(BIN)/python -m course zh-tw build
 
 ## Grade a class: make grade SUBMISSIONS=folder-with-one-folder-per-student [OUT=build/grades]
 OUT ?= build/grades
@@ -101,19 +99,20 @@ endif
 endif
 
 grade: install
-	$(BIN)/python scripts/grade_class.py "$(SUBMISSIONS)" --out "$(OUT)"
+	$(BIN)/python -m course grade "$(SUBMISSIONS)" --out "$(OUT)"
 
 ## The message catalogs (helpers/locale): extract _() and N_() from helpers/, update each .po, compile .mo.
 messages: install
-	$(BIN)/python scripts/messages.py
+	$(BIN)/python -m course messages
 
 # The website has its own virtual environment: Sphinx, MyST-NB and the book theme, no torch.
 SITE_VENV ?= .venv-site
 SITE_BIN := $(SITE_VENV)/bin
 
-$(SITE_VENV)/.installed: requirements-site.txt
+$(SITE_VENV)/.installed: requirements-site.txt pyproject.toml
 	$(PYTHON) -m venv $(SITE_VENV)
 	$(SITE_BIN)/pip install --quiet -r requirements-site.txt
+	$(SITE_BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(SITE_VENV)/.installed-test: $(SITE_VENV)/.installed requirements-site-test.txt
@@ -122,7 +121,7 @@ $(SITE_VENV)/.installed-test: $(SITE_VENV)/.installed requirements-site-test.txt
 
 ## Build the website into build/site/ (English) and build/site/zh-TW/ from the committed notebooks.
 site: $(SITE_VENV)/.installed
-	$(SITE_BIN)/python scripts/build_site.py
+	$(SITE_BIN)/python -m course site build
 
 ## Build the website and check every page in headless Chromium (Debian's chromium package).
 ## Screenshots of a lesson page go to build/site-screenshots/.
@@ -136,7 +135,7 @@ benchmark: install
 
 ## Regenerate the bundled MRPC-style data (deterministic).
 data: install
-	$(BIN)/python scripts/make_bundled_mrpc.py
+	$(BIN)/python -m course data
 
 clean:
 	rm -rf build notebooks/runs notebooks/zh-TW/runs runs .pytest_cache

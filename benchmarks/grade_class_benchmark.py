@@ -5,7 +5,7 @@
 Writes OUT/submissions (every exercise notebook for each student: half the class with
 every solution, the rest blanks, wrong answers, answers that raise and a mix; a fifth
 with their own top-level code in the answer before lesson 5's training cell), runs
-``scripts/grade_class.py`` on it with an empty training cache, as an instructor would, and
+``python -m course grade`` on it with an empty training cache, as an instructor would, and
 prints the wall time, the statuses and how many trainings ran or were reused.
 """
 
@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from synthetic_class import build_class
+from course.grade.synthetic import build_class
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,8 +51,7 @@ def main(argv=None) -> int:
     print(f"{len(notebooks)} notebooks of {args.students} students in {submissions}; {machine()}", flush=True)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "grade_class.py"), str(submissions), "--out", str(grades)]
-        + ["--jobs", str(args.jobs)],
+        [sys.executable, "-m", "course", "grade", str(submissions), "--out", str(grades)] + ["--jobs", str(args.jobs)],
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -15,12 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from course.notebooks import run_notebook
 from helpers import BUNDLED_DATA_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from run_notebooks import run_notebook  # noqa: E402
 
 # The lessons whose code trains and evaluates with the profile's settings and metric.
 TRAINING_LESSONS = ["03_trainer_training", "05_compute_metrics"]

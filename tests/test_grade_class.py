@@ -1,4 +1,4 @@
-"""The class grader (scripts/grade_class.py), run as an instructor runs it, on a small class
+"""The class grader (python -m course grade), run as an instructor runs it, on a small class
 built from the committed exercise notebooks: exact grades for each kind of student, the
 report, the students' folder left untouched, bad inputs, and training reuse that gives
 the same checks' results as training."""
@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT / "scripts"))
+from course.grade import synthetic as sc
+from course.grade.lessons import Lesson, course_lessons
+from course.grade.plan import affects_training, build_plan, names_up_to, template_cells
+from course.grade.submissions import find_lesson, student_answers
 
-import grade_class  # noqa: E402
-import synthetic_class as sc  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CELL_TIMEOUT_S = 30
 LOOP_FOREVER = (
@@ -185,7 +185,7 @@ def folder_digest(folder: Path) -> dict[str, str]:
 
 def grade(submissions: Path, out: Path, *options: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "scripts/grade_class.py", str(submissions), "--out", str(out), *options],
+        [sys.executable, "-m", "course", "grade", str(submissions), "--out", str(out), *options],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -312,12 +312,12 @@ def test_a_missing_folder_or_an_output_inside_it_is_refused(tmp_path):
 # ---------------------------------------------------------------- the grader's pieces
 
 
-def lesson(number: int) -> grade_class.Lesson:
-    return grade_class.course_lessons()[f"helpers.exercises.lesson{number:02d}"]
+def lesson(number: int) -> Lesson:
+    return course_lessons()[f"helpers.exercises.lesson{number:02d}"]
 
 
 def test_every_exercise_notebook_of_the_course_is_a_known_lesson():
-    lessons = grade_class.course_lessons()
+    lessons = course_lessons()
     assert sorted(lesson.name for lesson in lessons.values()) == LESSONS
     assert all(lesson.exercises for lesson in lessons.values())
 
@@ -325,8 +325,8 @@ def test_every_exercise_notebook_of_the_course_is_a_known_lesson():
 def test_lost_tags_and_a_lost_import_line_still_find_the_lesson_and_the_answers():
     notebook = sc.student_notebook(sc.template_path(LESSONS[1]), {"q2": "total_steps = 690"}, strip_tags=True)
     notebook.cells = [cell for cell in notebook.cells if "helpers.exercises" not in cell.source]
-    assert grade_class.find_lesson(notebook, grade_class.course_lessons()).name == LESSONS[1]
-    answers = grade_class.student_answers(notebook, lesson(2))
+    assert find_lesson(notebook, course_lessons()).name == LESSONS[1]
+    answers = student_answers(notebook, lesson(2))
     assert answers["q2"] == "total_steps = 690"
     assert answers["q1"].startswith("every_50_steps = ____")
 
@@ -347,16 +347,16 @@ def test_lost_tags_and_a_lost_import_line_still_find_the_lesson_and_the_answers(
     ],
 )
 def test_which_answers_before_a_training_cell_can_change_it(code, affects):
-    plan = grade_class.template_cells(lesson(5))
+    plan = template_cells(lesson(5))
     training = next(index for index, cell in enumerate(plan) if cell.training)
-    names = grade_class.names_up_to(plan, training)
+    names = names_up_to(plan, training)
     assert {"metric", "tokenized_datasets", "set_seed"} <= names and "compute_metrics_prf" not in names
-    assert grade_class.affects_training(code, names) is affects
+    assert affects_training(code, names) is affects
 
 
 def test_the_training_key_follows_only_code_that_can_change_the_training(tmp_path):
     def key(answer: str) -> str:
-        plan = grade_class.build_plan(lesson(5), {"q1": answer}, set(), set(), str(tmp_path), "identity")
+        plan = build_plan(lesson(5), {"q1": answer}, set(), set(), str(tmp_path), "identity")
         cell = next(cell for cell in plan if cell.training)
         assert "_course_grading.train_or_restore(trainer, " in cell.source and "trainer.train()" not in cell.source
         return cell.source.split(str(tmp_path))[1].split("'")[0]
@@ -373,7 +373,8 @@ def test_a_restored_training_gives_the_same_predictions_state_and_checks(
 ):
     """Train once through the cache, restore it into a fresh Trainer: the same predictions
     bit for bit, the same log_history, and the same verdicts of lesson 4's and 5's checks."""
-    from helpers import grading, load_mrpc_metric
+    from course.grade import in_kernel as grading
+    from helpers import load_mrpc_metric
     from helpers.exercises import lesson04, lesson05
     from training import make_trainer
 

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import ast
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from course.i18n import messages
 from helpers import i18n
 from helpers.exercises import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import messages  # noqa: E402
 
 HELPERS = ROOT / "helpers"
 LESSONS = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07]

@@ -1,4 +1,4 @@
-"""scripts/make_local_copies.py: GLUE MRPC written in GLUE's TSV layout reads back exactly, and
+"""python -m course local-copies: GLUE MRPC written in GLUE's TSV layout reads back exactly, and
 without the Hub the script stops with one message naming the fix."""
 
 from __future__ import annotations
@@ -6,15 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
+from course.data.local_copies import write_glue_folder
 from helpers import load_mrpc_folder
 from helpers.data import NO_LABEL
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from make_local_copies import write_glue_folder  # noqa: E402
 
 
 def test_a_written_copy_reads_back_as_the_same_pairs(bundled, tmp_path):
@@ -34,7 +29,7 @@ def test_a_written_copy_reads_back_as_the_same_pairs(bundled, tmp_path):
 
 def test_without_the_hub_it_names_the_fix(tmp_path):
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "make_local_copies.py"), str(tmp_path / "copies")],
+        [sys.executable, "-m", "course", "local-copies", str(tmp_path / "copies")],
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
         capture_output=True,
         text=True,

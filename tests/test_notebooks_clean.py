@@ -5,25 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+from course.catalog import EDITIONS, EN, ZH_TW, colab_url, notebook_names, notebook_paths
+
+NOTEBOOKS = notebook_paths(EN)
 # The zh-TW twins are executed and committed the same way: the same checks of their outputs.
-BOTH_EDITIONS = NOTEBOOKS + sorted((NOTEBOOKS_DIR / "zh-TW").glob("[0-9][0-9]_*.ipynb"))
-LESSONS = [
-    "01_tokenization",
-    "02_training_arguments",
-    "03_trainer_training",
-    "04_predictions_softmax",
-    "05_compute_metrics",
-    "06_training_loop_accelerate",
-    "07_use_and_share",
-]
-# Reading order: each lesson, then its exercises.
-EXPECTED = [name for lesson in LESSONS for name in (lesson, f"{lesson}_exercises")]
+BOTH_EDITIONS = NOTEBOOKS + notebook_paths(ZH_TW)
 EXERCISE_NOTEBOOKS = [path for path in NOTEBOOKS if path.stem.endswith("_exercises")]
 # Things that betray the machine that executed a notebook.
 MACHINE_TRACES = re.compile(r"(/home/|/root/|/Users/|/tmp/|/work/|site-packages|C:\\\\)")
@@ -37,15 +26,18 @@ def source(cell):
     return "".join(cell["source"])
 
 
-def test_the_notebooks_are_there_in_reading_order():
-    assert [path.stem for path in NOTEBOOKS] == EXPECTED
+@pytest.mark.parametrize("edition", EDITIONS, ids=lambda edition: edition.code)
+def test_the_notebooks_are_the_catalogs_in_reading_order(edition):
+    """Each edition's folder holds exactly the catalog's notebooks, and their numbers follow the reading order."""
+    on_disk = sorted(path.stem for path in edition.folder.glob("*.ipynb"))
+    assert on_disk == sorted(notebook_names()), "a notebook is missing from course/catalog.py, or from the folder"
+    assert notebook_names() == sorted(notebook_names()), "the file names' numbers follow the reading order"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_opens_with_badge_setup_and_banner(path):
     notebook = cells(path)
-    badge = f"colab.research.google.com/github/trainer-course/finetune-with-trainer/blob/main/notebooks/{path.name}"
-    assert badge in source(notebook[0])
+    assert colab_url(f"notebooks/{path.name}") in source(notebook[0])
     code = [source(cell) for cell in notebook if cell["cell_type"] == "code"]
     assert "google.colab" in code[0] and "KAGGLE_KERNEL_RUN_TYPE" in code[0], "the first code cell is the set-up cell"
     assert "show_banner(profile)" in code[1], "the second code cell prints the profile banner"

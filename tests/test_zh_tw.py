@@ -14,15 +14,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from course.i18n import zh_tw as build_zh_tw
 
-import build_zh_tw  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 ENGLISH = build_zh_tw.english_notebooks()
 EXERCISES = [path for path in ENGLISH if path.stem.endswith("_exercises")]
@@ -77,7 +75,7 @@ def test_every_english_notebook_has_a_zh_tw_twin():
 @pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
 def test_every_markdown_cell_is_translated_and_reviewed(english, tables):
     _, problems = build_zh_tw.translate_notebook(english, tables)
-    assert not problems, "\n".join(problems) + "\nFix: python scripts/build_zh_tw.py --add-missing"
+    assert not problems, "\n".join(problems) + "\nFix: python -m course zh-tw add-missing"
 
 
 def test_no_stale_translations(build):
@@ -371,7 +369,7 @@ def test_a_changed_english_cell_stops_the_build_naming_notebook_and_cell(sandbox
 
 def test_add_missing_carries_the_old_translation_marked_for_review(sandbox, capsys):
     change_english_cell(sandbox, "03_trainer_training.ipynb", 14, "every 10 steps", "every 20 steps")
-    assert build_zh_tw.main(["--add-missing"]) == 0
+    assert build_zh_tw.main(["add-missing"]) == 0
     added = (sandbox / "translations" / "zh-TW" / "03_trainer_training.md").read_text(encoding="utf-8")
     block = added[added.rindex("<!-- en -->") :]
     assert "every 20 steps" in block and "<!-- zh-TW needs-review -->" in block
@@ -419,9 +417,9 @@ def test_a_malformed_translations_file_names_file_and_line(sandbox, capsys):
 
 def test_check_mode_reports_an_outdated_twin(sandbox, capsys):
     assert build_zh_tw.main([]) == 0
-    assert build_zh_tw.main(["--check"]) == 0
+    assert build_zh_tw.main(["check"]) == 0
     twin = sandbox / "notebooks" / "zh-TW" / "01_tokenization.ipynb"
     twin.write_text(twin.read_text(encoding="utf-8").replace("分詞", "斷詞", 1), encoding="utf-8")
     capsys.readouterr()
-    assert build_zh_tw.main(["--check"]) == 1
+    assert build_zh_tw.main(["check"]) == 1
     assert "01_tokenization.ipynb" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """Sphinx settings of the course website, shared by both editions.
 
-`scripts/build_site.py` (`make site`) writes each edition's pages into a staging folder
+`python -m course site build` (`make site`) writes each edition's pages into a staging folder
 and runs Sphinx on it with this folder as the configuration folder. It says which edition
 through SITE_EDITION (`en` or `zh-TW`) and where the staging folder is through SITE_STAGE.
 """
@@ -8,17 +8,15 @@ through SITE_EDITION (`en` or `zh-TW`) and where the staging folder is through S
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from course.catalog import REPOSITORY_URL
+from course.site.cjk_search import search_language
 
-from cjk_search import search_language  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 EDITION = os.environ.get("SITE_EDITION", "en")
 STAGE = Path(os.environ.get("SITE_STAGE", "."))
-REPOSITORY = "https://github.com/trainer-course/finetune-with-trainer"
 
 TEXT = {
     "en": {
@@ -68,7 +66,7 @@ html_title = TEXT["title"]
 html_show_copyright = False
 html_last_updated_fmt = None
 html_theme_options = {
-    "repository_url": REPOSITORY,
+    "repository_url": REPOSITORY_URL,
     "repository_branch": "main",
     "use_repository_button": True,
     "use_download_button": False,

@@ -21,14 +21,32 @@ another language (the zh-TW notebooks do, in their banner cell).
 
 from __future__ import annotations
 
-import ast
-import re
 import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..i18n import _
+from .carry import from_data, to_data
+from .cells import assigned_names, failed_cells, record_cell, watch_answer_cells
+
+# What the notebooks, the tests and the class grader import from here.
+__all__ = [
+    "____",
+    "CarriedError",
+    "Exercise",
+    "ExerciseSet",
+    "Feedback",
+    "NotAnswered",
+    "WrongAnswer",
+    "assigned_names",
+    "blank",
+    "describe_error",
+    "failed_cells",
+    "needs",
+    "record_cell",
+    "watch_answer_cells",
+]
 
 
 class _Blank:
@@ -39,6 +57,14 @@ class _Blank:
 
 
 ____ = _Blank()
+
+
+class CarriedError(Exception):
+    """The error of a failed answer cell, as it was carried: its type's name and its message."""
+
+    def __init__(self, type_name: str, message: str):
+        super().__init__(message)
+        self.type_name = type_name
 
 
 class WrongAnswer(Exception):
@@ -62,80 +88,14 @@ def needs(namespace: dict, name: str):
     return namespace[name]
 
 
-# --- answer cells that failed ------------------------------------------------------------------------------
-
-# Name -> the error of the last cell that sets it, while that cell's last run failed.
-failed_cells: dict[str, BaseException] = {}
-
-
-def assigned_names(code: str) -> set[str]:
-    """The names a cell's code sets at its top level (assignments, ``def``, ``class``, imports,
-    loop targets), not those local to a function it defines. Code that does not parse (the
-    student's syntax error) is read line by line for ``name =`` and ``def name``."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        found = re.findall(r"^\s*(?:def\s+|class\s+)?([A-Za-z_]\w*)\s*(?:[-+*/]?=(?!=)|\(|:)", code, re.MULTILINE)
-        return set(found)
-    names: set[str] = set()
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-            return  # its body is another scope
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            return
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
-    return names
-
-
-def record_cell(code: str, error: BaseException | None) -> None:
-    """Remember, for each name the cell sets, whether the cell's last run failed."""
-    for name in assigned_names(code):
-        if error is None:
-            failed_cells.pop(name, None)
-        else:
-            failed_cells[name] = error
-
-
-def _after_cell(result) -> None:
-    """IPython's ``post_run_cell`` event: the cell's source and its error, if any."""
-    info = result.info
-    code = getattr(info, "transformed_cell", None) or getattr(info, "raw_cell", None) or ""
-    record_cell(code, result.error_before_exec or result.error_in_exec)
-
-
-def watch_answer_cells(shell=None) -> bool:
-    """In IPython (a notebook), follow every cell's run from now on, so that a check can tell a
-    failed answer cell from one never run. Called when a lesson's exercises are imported; once
-    per shell. Returns whether a shell was found."""
-    if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return False
-        shell = get_ipython()
-    if shell is None:
-        return False
-    if _after_cell not in shell.events.callbacks["post_run_cell"]:
-        shell.events.register("post_run_cell", _after_cell)
-    return True
-
-
 def describe_error(error: BaseException) -> str:
     """``ValueError: the first line of its message`` (a long message is cut)."""
     lines = str(error).strip().splitlines()
     first = lines[0] if lines else ""
     if len(first) > 200:
         first = first[:197] + "..."
-    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+    kind = error.type_name if isinstance(error, CarriedError) else type(error).__name__
+    return f"{kind}: {first}" if first else kind
 
 
 @dataclass(frozen=True)
@@ -163,6 +123,56 @@ class Exercise:
     hint_text: str
     solution_code: str
     explain_failure: Callable[[BaseException], str | None] | None = None
+    # Runs where the answer lives (the student's kernel, when a class is graded): turns the answer
+    # into the plain data its checker judges, e.g. calls a function answer on chosen inputs and
+    # returns the results. None: the answer itself is the data. It raises NotAnswered or returns
+    # data; it writes no message (the checker does, in the student's language).
+    probe: Callable[[object, dict], object] | None = None
+
+    def carry(self, namespace: dict | None = None) -> dict:
+        """The answer in ``namespace`` as JSON-ready data, for :meth:`judge`: its state (unanswered,
+        failed, raised, answer) and, for an answer, what :attr:`probe` made of it."""
+        namespace = vars(sys.modules["__main__"]) if namespace is None else namespace
+        answer = namespace.get(self.answer_name, ____)
+        if self.answer_name in failed_cells:
+            error = failed_cells[self.answer_name]
+            return {"state": "failed", "error": [type(error).__name__, str(error)], "never_set": blank(answer)}
+        if blank(answer):
+            return {"state": "unanswered"}
+        try:
+            value = self.probe(answer, namespace) if self.probe else answer
+            return {"state": "answer", "value": to_data(value)}
+        except NotAnswered:
+            return {"state": "unanswered"}
+        except Exception as error:  # the student's own code failed while being probed
+            return {"state": "raised", "error": [type(error).__name__, str(error)]}
+
+    def judge(self, carried: dict, namespace: dict) -> Feedback:
+        """The verdict on what :meth:`carry` made of an answer, by the checker, in ``namespace``:
+        the course's objects the checker compares with (in a notebook, the notebook's own)."""
+        state = carried.get("state")
+        if state == "failed":
+            kind, text = carried["error"]
+            return self._failed(CarriedError(kind, text), bool(carried.get("never_set")))
+        if state == "unanswered":
+            return self._unanswered()
+        if state == "raised":
+            kind, text = carried["error"]
+            return self._raised(f"{kind}: {text}")
+        try:
+            answer = from_data(carried["value"])
+            why = self.checker(answer, namespace)
+        except NotAnswered:
+            return self._unanswered()
+        except WrongAnswer as wrong:
+            return Feedback("wrong", _("Not quite: {problem}").format(problem=wrong))
+        except Exception as error:
+            return self._raised(f"{type(error).__name__}: {error}")
+        return Feedback("correct", _("Correct! {why}").format(why=why))
+
+    def _raised(self, error: str) -> Feedback:
+        problem = _("checking `{name}` raised {error}").format(name=self.answer_name, error=error)
+        return Feedback("wrong", _("Not quite: {problem}").format(problem=problem))
 
     def evaluate(self, namespace: dict | None = None) -> Feedback:
         """Check the answer in ``namespace`` (the notebook's, by default) without printing."""

@@ -1,6 +1,6 @@
 """The website in a real browser. `make test-site` builds the site into a temporary folder,
 opens every page in headless Chromium (Debian's package, driven by Playwright) and checks it
-with scripts/check_site.py; then it breaks copies of the site (an image, a twin page, a link,
+with course/site/check.py; then it breaks copies of the site (an image, a twin page, a link,
 a Colab link...) and shows that the checks report each break.
 
 Without Playwright, MyST-NB or Chromium (a plain `make unit` in .venv) the module is skipped,
@@ -14,19 +14,16 @@ import importlib.util
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from course.catalog import EN, ZH_TW
+from course.site import build as build_site
+from course.site import check as check_site
+from course.site.check import Page
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "scripts"))
-
-import build_site  # noqa: E402
-import check_site  # noqa: E402
-from check_site import Page  # noqa: E402
-
-EN, ZH_TW = build_site.EN, build_site.ZH_TW
 
 
 def missing_tool() -> str | None:

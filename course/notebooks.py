@@ -1,10 +1,10 @@
 """Execute the course notebooks headless and print a summary table.
 
-    python scripts/run_notebooks.py                 # run all into build/notebooks/
-    python scripts/run_notebooks.py --in-place      # refresh the committed outputs
-    python scripts/run_notebooks.py 03_trainer_training   # just one (name or prefix)
-    python scripts/run_notebooks.py --solutions     # exercise notebooks with every solution filled in
-    python scripts/run_notebooks.py --zh-tw --in-place   # the zh-TW twins (notebooks/zh-TW/), their own outputs
+    python -m course run                       # run all into build/notebooks/ (`make course`)
+    python -m course run --in-place            # refresh the committed outputs
+    python -m course run 03_trainer_training   # just one (name or prefix)
+    python -m course run --solutions           # exercise notebooks with every solution filled in
+    python -m course run --zh-tw --in-place    # the zh-TW twins (notebooks/zh-TW/), their own outputs
 
 Each notebook runs in a fresh kernel with its working folder set to the build folder
 (checkpoints go to build/runs/). The profile is whatever the environment selects;
@@ -17,7 +17,7 @@ replaced by the solutions of its exercises, the notebooks go to build/solutions/
 notebook whose progress is not "N/N correct" counts as failed.
 
 With ``--zh-tw`` the same runs take the Traditional Chinese twins in notebooks/zh-TW/
-(built by scripts/build_zh_tw.py), whose messages are Chinese: each twin keeps outputs
+(built by `python -m course zh-tw build`), whose messages are Chinese: each twin keeps outputs
 of its own, since its banner, checks and progress differ from the English ones.
 """
 
@@ -36,12 +36,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from traitlets.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-ZH_TW = NOTEBOOKS / "zh-TW"
-BUILD = ROOT / "build"
+from .catalog import BUILD, EN, LESSON_IMPORT, ROOT, ZH_TW, answer_tags, notebook_paths
+from .kernels import KERNEL_NAME, clean_metadata, local_kernel_config
+
 CELL_TIMEOUT_S = 900
 SUMMARY_CODE = "import json as _json; print(_json.dumps(globals().get('summary', {}), default=str))"
 
@@ -69,17 +67,6 @@ def correct_and_total(text: str) -> tuple[int, int] | None:
     return numbers[0], numbers[1]
 
 
-def clean_metadata(notebook) -> None:
-    """Keep committed notebooks free of run-specific metadata."""
-    notebook.metadata = {
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"},
-    }
-    for cell in notebook.cells:
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("ExecuteTime", None)
-
-
 def read_key_figures(probe) -> dict:
     """Parse what the probe cell printed: the notebook's ``summary`` dict as JSON."""
     text = "".join(out.get("text", "") for out in probe.outputs if out.get("name") == "stdout")
@@ -89,19 +76,10 @@ def read_key_figures(probe) -> dict:
         return {}
 
 
-def local_kernel_config(socket_dir: str) -> Config:
-    """Talk to the kernel over local IPC sockets in ``socket_dir``, not TCP ports.
-
-    Over TCP without encryption every kernel prints a security warning; IPC sockets are
-    files only this user can reach, so there is nothing to warn about. Errors still show.
-    """
-    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(socket_dir) / "kernel")}})
-
-
 def exercise_module(notebook):
     """The helpers.exercises module an exercise notebook imports its checks from."""
     for cell in notebook.cells:
-        found = re.search(r"from (helpers\.exercises\.lesson\d+) import", cell.source)
+        found = LESSON_IMPORT.search(cell.source)
         if found:
             return importlib.import_module(found.group(1))
     raise SystemExit("an exercise notebook must import its checks from helpers.exercises.lessonNN")
@@ -111,10 +89,8 @@ def fill_in_solutions(notebook) -> None:
     """Replace each answer cell (tag answer-qN) by the solution of exercise qN."""
     module = exercise_module(notebook)
     for cell in notebook.cells:
-        for tag in cell.metadata.get("tags", []):
-            if tag.startswith("answer-"):
-                exercise = getattr(module, tag.removeprefix("answer-"))
-                cell.source = textwrap.dedent(exercise.solution_code).strip()
+        for name in answer_tags(cell.metadata.get("tags", [])):
+            cell.source = textwrap.dedent(getattr(module, name).solution_code).strip()
 
 
 def progress_figures(notebook) -> dict:
@@ -125,7 +101,7 @@ def progress_figures(notebook) -> dict:
 
 
 def run_notebook(
-    source: Path, target: Path, workdir: Path, socket_dir: str, solutions: bool = False
+    source: Path, target: Path, workdir: Path, socket_dir: Path, solutions: bool = False
 ) -> tuple[str, float, dict]:
     notebook = nbformat.read(source, as_version=4)
     if solutions:
@@ -133,7 +109,7 @@ def run_notebook(
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_S,
-        kernel_name="python3",
+        kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(workdir)}},
         record_timing=False,
         config=local_kernel_config(socket_dir),
@@ -169,8 +145,10 @@ def print_table(rows) -> None:
         print(f"{name:<34} {status:<7} {seconds:>8.1f}  {text}")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv=None, prog=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("names", nargs="*", help="notebook names or prefixes (default: all)")
     parser.add_argument("--in-place", action="store_true", help="write outputs back into notebooks/")
     parser.add_argument(
@@ -181,8 +159,17 @@ def main(argv=None) -> int:
     if args.in_place and args.solutions:
         parser.error("--solutions writes to build/solutions/; the committed notebooks keep their blanks")
 
-    source_dir = ZH_TW if args.zh_tw else NOTEBOOKS
-    notebooks = sorted(source_dir.glob("[0-9][0-9]_*.ipynb"))
+    edition = ZH_TW if args.zh_tw else EN
+    source_dir = edition.folder
+    notebooks = notebook_paths(edition)
+    missing = [path for path in notebooks if not path.is_file()]
+    if missing:
+        names = ", ".join(str(path.relative_to(ROOT)) for path in missing)
+        print(
+            f"course run: {names} missing. Fix: restore it (git checkout), or for zh-TW run `make zh-tw`.",
+            file=sys.stderr,
+        )
+        return 2
     if args.solutions:
         notebooks = [nb for nb in notebooks if nb.stem.endswith("_exercises")]
     if args.names:
@@ -195,14 +182,16 @@ def main(argv=None) -> int:
             return 2
     out_dir = source_dir if args.in_place else BUILD / ("solutions" if args.solutions else "notebooks")
     if args.zh_tw and not args.in_place:
-        out_dir = out_dir / "zh-TW"
+        out_dir = out_dir / ZH_TW.site
     out_dir.mkdir(parents=True, exist_ok=True)
     BUILD.mkdir(exist_ok=True)
 
     rows = []
-    with tempfile.TemporaryDirectory(prefix="course-kernels-") as socket_dir:
+    with tempfile.TemporaryDirectory(prefix="course-kernels-") as sockets:
         for notebook in notebooks:
             print(f"running {notebook.name} ...", flush=True)
+            socket_dir = Path(sockets) / notebook.stem
+            socket_dir.mkdir()
             status, seconds, figures = run_notebook(
                 notebook, out_dir / notebook.name, BUILD, socket_dir, args.solutions
             )

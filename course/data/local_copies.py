@@ -3,7 +3,7 @@
 Run once where the Hugging Face Hub can be reached; copy the folder to the machines
 (a cluster, an exam room); there the full profile needs no Hub at all:
 
-    python scripts/make_local_copies.py local-copies
+    python -m course local-copies local-copies
     COURSE_PROFILE=full COURSE_MODEL=local-copies/bert-base-uncased \\
         COURSE_MRPC_DIR=local-copies/glue-mrpc make course
 
@@ -49,8 +49,10 @@ def write_glue_folder(dataset_dict, folder: Path) -> dict[str, int]:
     return {split: write_glue_tsv(dataset_dict[split], folder / filename) for split, filename in SPLIT_FILES.items()}
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv=None, prog=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("folder", type=Path, help="where the copies go (created if missing)")
     args = parser.parse_args(argv)
 

@@ -1,14 +1,14 @@
 """Build the Traditional Chinese (zh-TW) notebooks from the English ones.
 
-    python scripts/build_zh_tw.py                # write notebooks/zh-TW/*.ipynb
-    python scripts/build_zh_tw.py --check        # are the committed zh-TW notebooks up to date?
-    python scripts/build_zh_tw.py --add-missing  # add a block to translate for each new or changed cell
+    python -m course zh-tw build         # write notebooks/zh-TW/*.ipynb (`make zh-tw`)
+    python -m course zh-tw check         # are the committed zh-TW notebooks up to date?
+    python -m course zh-tw add-missing   # add a block to translate for each new or changed cell
 
 One source of truth: the English notebooks give every code cell, and
 ``translations/zh-TW/*.md`` give the markdown. The one difference in code: each twin's
 banner cell (the one that calls ``show_banner``) starts with LANGUAGE_LINES, which make
 the course's messages (banner, set-up errors, checks, hints, progress) Traditional
-Chinese. A twin's outputs are its own: ``scripts/run_notebooks.py --zh-tw --in-place``
+Chinese. A twin's outputs are its own: ``python -m course run --zh-tw --in-place``
 (part of ``make notebooks``) executes the twins; the build keeps the outputs of each
 code cell whose code is unchanged and clears those of a changed one, so a twin with a
 changed code cell must be executed again (the tests say so). Each translation is keyed
@@ -42,10 +42,11 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-TARGET = NOTEBOOKS / "zh-TW"
-TRANSLATIONS = ROOT / "translations" / "zh-TW"
+from ..catalog import EN, ROOT, ZH_TW, notebook_names
+
+NOTEBOOKS = EN.folder
+TARGET = ZH_TW.folder
+TRANSLATIONS = ROOT / "translations" / ZH_TW.code
 SHARED_STEM = "_shared"
 
 EN, ZH, ZH_REVIEW, END = "<!-- en -->", "<!-- zh-TW -->", "<!-- zh-TW needs-review -->", "<!-- end -->"
@@ -80,7 +81,8 @@ Tables = dict[str, dict[str, Translation]]  # file stem (notebook name or "_shar
 
 
 def english_notebooks() -> list[Path]:
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    """The English notebooks in reading order (the catalog's), from NOTEBOOKS."""
+    return [NOTEBOOKS / f"{name}.ipynb" for name in notebook_names()]
 
 
 def parse_translation_file(path: Path) -> list[Translation]:
@@ -262,12 +264,18 @@ def add_missing(tables: Tables) -> int:
     return added
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="fail if a committed zh-TW notebook is out of date")
-    mode.add_argument("--add-missing", action="store_true", help="append blocks to translate for new or changed cells")
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "action",
+        nargs="?",
+        default="build",
+        choices=("build", "check", "add-missing"),
+        help="build (default): write notebooks/zh-TW/; check: fail if a committed zh-TW notebook is out of "
+        "date; add-missing: append blocks to translate for new or changed cells",
+    )
     args = parser.parse_args(argv)
+    args.check, args.add_missing = args.action == "check", args.action == "add-missing"
     try:
         tables = load_translations()
         built, problems = build_all(tables)
@@ -280,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if problems:
         print("The zh-TW edition cannot be built:", *problems, sep="\n  ", file=sys.stderr)
-        print("Fix: python scripts/build_zh_tw.py --add-missing, then translate the new blocks.", file=sys.stderr)
+        print("Fix: python -m course zh-tw add-missing, then translate the new blocks.", file=sys.stderr)
         return 1
     if args.check:
         stale = [path for path, text in built.items() if not path.exists() or path.read_text(encoding="utf-8") != text]

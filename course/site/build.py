@@ -1,6 +1,6 @@
 """Build the course website: build/site/ in English, build/site/zh-TW/ in Traditional Chinese.
 
-    python scripts/build_site.py [--out build/site]      (`make site` installs what it needs)
+    python -m course site build [--out build/site]      (`make site` installs what it needs)
 
 Nothing is executed: the pages show the committed notebooks with their outputs. The lesson
 pages come from notebooks/NN_*.ipynb in file-name order and their twins in notebooks/zh-TW/;
@@ -24,16 +24,13 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from ..catalog import EDITIONS, EN, ZH_TW, Edition, colab_url, github_url, kaggle_url, notebook_names
+from ..catalog import ROOT as REPO
+
 WEBSITE = REPO / "website"
-GITHUB = "trainer-course/finetune-with-trainer"
-COLAB_URL = "https://colab.research.google.com/github/{github}/blob/main/{path}"
-KAGGLE_URL = "https://kaggle.com/kernels/welcome?src=https://github.com/{github}/blob/main/{path}"
-GITHUB_URL = "https://github.com/{github}/blob/main/{path}"
-NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 # The Colab badge of a notebook's first cell: a remote image, replaced by the launch links.
 BADGE = re.compile(r"\[!\[[^\]]*\]\([^)]*colab-badge\.svg\)\]\([^)]*\)")
 MARKER = re.compile(r"^<!-- site: ([a-z-]+)(?: ([a-z-]+))? -->$", re.MULTILINE)
@@ -43,24 +40,9 @@ class SiteError(Exception):
     """Bad input for the site, said in one line with its fix."""
 
 
-@dataclass(frozen=True)
-class Edition:
-    code: str  # en or zh-TW: the SITE_EDITION conf.py reads
-    notebooks: str  # the repository folder of its notebooks
-    readme: str
-    out: str  # its folder inside the site
-    words: dict[str, str] = field(hash=False)
-
-    def notebook_path(self, name: str) -> str:
-        return f"{self.notebooks}/{name}.ipynb"
-
-
-EN = Edition(
-    "en",
-    "notebooks",
-    "README.md",
-    "",
-    {
+# The words of the pages the build writes itself, in each edition's language.
+WORDS = {
+    EN.code: {
         "colab": "Open in Colab",
         "kaggle": "Open in Kaggle",
         "download": "Download the notebook (.ipynb)",
@@ -76,13 +58,7 @@ EN = Edition(
         "more": "More",
         "name": "English",
     },
-)
-ZH_TW = Edition(
-    "zh-TW",
-    "notebooks/zh-TW",
-    "README.zh-TW.md",
-    "zh-TW",
-    {
+    ZH_TW.code: {
         "colab": "在 Colab 開啟",
         "kaggle": "在 Kaggle 開啟",
         "download": "下載筆記本（.ipynb）",
@@ -98,8 +74,7 @@ ZH_TW = Edition(
         "more": "更多",
         "name": "繁體中文",
     },
-)
-EDITIONS = (EN, ZH_TW)
+}
 PAGES = ("index", "instructors", "changes")
 
 
@@ -111,10 +86,13 @@ def lesson_names(repo: Path = REPO) -> list[str]:
     folder = repo / "notebooks"
     if not folder.is_dir():
         raise SiteError(f"no notebooks folder in {repo}. Fix: run the build from a clone of the course repository.")
-    names = sorted(path.stem for path in folder.glob(NOTEBOOK_GLOB))
-    if not names:
-        raise SiteError("notebooks/ holds no lesson notebook (NN_name.ipynb). Fix: check out the notebooks.")
-    twins = sorted(path.stem for path in (repo / ZH_TW.notebooks).glob(NOTEBOOK_GLOB))
+    names = notebook_names()
+    for name in names:
+        if not (folder / f"{name}.ipynb").is_file():
+            raise SiteError(
+                f"notebooks/{name}.ipynb is missing. Fix: check out the notebooks (git checkout notebooks)."
+            )
+    twins = sorted(path.stem for path in (repo / ZH_TW.notebooks).glob("*.ipynb"))
     for name in names:
         if name not in twins:
             raise SiteError(
@@ -168,15 +146,15 @@ def notebook_summary(notebook: dict) -> str:
 def launch_links(edition: Edition, name: str) -> dict[str, str]:
     path = edition.notebook_path(name)
     return {
-        "colab": COLAB_URL.format(github=GITHUB, path=path),
-        "kaggle": KAGGLE_URL.format(github=GITHUB, path=path),
+        "colab": colab_url(path),
+        "kaggle": kaggle_url(path),
         "download": f"notebooks/{name}.ipynb",
     }
 
 
 def launch_bar(edition: Edition, name: str) -> str:
     links = launch_links(edition, name)
-    words = edition.words
+    words = WORDS[edition.code]
     return (
         '<p class="launch-links">\n'
         f'<a class="launch-colab" href="{html.escape(links["colab"])}">{words["colab"]}</a>\n'
@@ -327,7 +305,7 @@ def readme_part(text: str, name: str) -> str | None:
         found = first(lambda s: s.level >= 2 and "torchrun" in s.own)
         return found.whole if found else None
     if name == "grading":
-        found = first(lambda s: s.level == 2 and "grade_class.py" in s.own)
+        found = first(lambda s: s.level == 2 and "course grade" in s.own)
         return found.whole if found else None
     if name == "changes":
         found = first(lambda s: s.level == 2 and "2023" in s.heading)
@@ -347,11 +325,11 @@ def rewrite_links(markdown: str, edition: Edition) -> str:
         if re.match(r"[a-z]+:", target):
             return match.group(0)
         if target.startswith("#"):  # a part of the README that the page may not hold: the README's own
-            return f"[{text}]({GITHUB_URL.format(github=GITHUB, path=edition.readme)}{target})"
+            return f"[{text}]({github_url(edition.readme)}{target})"
         notebook = re.fullmatch(r"notebooks/(?:zh-TW/)?([^/]+\.ipynb)", target)
         if notebook:
             return f"[{text}]({notebook.group(1)})"
-        return f"[{text}]({GITHUB_URL.format(github=GITHUB, path=target)})"
+        return f"[{text}]({github_url(target)})"
 
     return re.sub(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)", link, markdown)
 
@@ -360,7 +338,7 @@ def rewrite_links(markdown: str, edition: Edition) -> str:
 
 
 def lessons_table(edition: Edition, names: list[str], notebooks: dict[str, dict], readme: str) -> str:
-    words = edition.words
+    words = WORDS[edition.code]
     rows = readme_lesson_rows(readme_part(readme, "table") or "", edition)
     lines = [
         f"| {words['number']} | {words['lesson']} | {words['learn']} | {words['cpu']} | {words['open']} |",
@@ -388,8 +366,8 @@ def lessons_table(edition: Edition, names: list[str], notebooks: dict[str, dict]
 def toctree(edition: Edition, names: list[str]) -> str:
     lessons = "\n".join(names)
     return (
-        f"```{{toctree}}\n:hidden:\n:caption: {edition.words['lessons']}\n\n{lessons}\n```\n\n"
-        f"```{{toctree}}\n:hidden:\n:caption: {edition.words['more']}\n\ninstructors\nchanges\n```"
+        f"```{{toctree}}\n:hidden:\n:caption: {WORDS[edition.code]['lessons']}\n\n{lessons}\n```\n\n"
+        f"```{{toctree}}\n:hidden:\n:caption: {WORDS[edition.code]['more']}\n\ninstructors\nchanges\n```"
     )
 
 
@@ -475,13 +453,13 @@ def build(out: Path, stage_root: Path) -> dict[str, int]:
     # The English edition is the site; the zh-TW edition is its zh-TW/ folder.
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(stage_root / EN.code / "html", out)
-    shutil.move(stage_root / ZH_TW.code / "html", out / ZH_TW.out)
+    shutil.move(stage_root / ZH_TW.code / "html", out / ZH_TW.site)
     (out / ".nojekyll").write_text("")
     return {edition.code: len(names) + len(PAGES) for edition in EDITIONS}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--out", type=Path, default=REPO / "build" / "site", help="the site's folder (default build/site)"
     )

@@ -1,6 +1,6 @@
 """Check the built website in a real browser: headless Chromium, driven by Playwright.
 
-    python scripts/check_site.py [build/site] [--screenshots DIR]      (`make test-site`)
+    python -m course site check [build/site] [--screenshots DIR]      (`make test-site` runs tests/site/)
 
 The site is opened from its files (file://), as a reader who downloaded it would, with no
 web server and no network. For the home page, every lesson page, the instructors page and
@@ -34,9 +34,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from build_site import COLAB_URL, EDITIONS, EN, GITHUB, KAGGLE_URL, PAGES, REPO, Edition, lesson_names  # noqa: E402
+from ..catalog import EDITIONS, EN, REPOSITORY, Edition, colab_url, kaggle_url
+from .build import PAGES, REPO, lesson_names
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Headless, and quiet on a closed network: without the last flags Chromium keeps trying to
@@ -57,7 +56,7 @@ PHONE = {"width": 390, "height": 844}
 # A query per edition and the lesson page it must find.
 SEARCHES = {"en": ("softmax", "04_predictions_softmax"), "zh-TW": ("混淆矩陣", "04_predictions_softmax")}
 # A Colab or Kaggle link names the notebook by its path in the repository on GitHub.
-NOTEBOOK_ON_GITHUB = re.compile(rf"github(?:\.com)?/{re.escape(GITHUB)}/blob/main/(.+)$")
+NOTEBOOK_ON_GITHUB = re.compile(rf"github(?:\.com)?/{re.escape(REPOSITORY)}/blob/main/(.+)$")
 
 
 class CheckError(Exception):
@@ -72,7 +71,7 @@ class Page:
     @property
     def path(self) -> str:
         """The page's file, relative to the site's folder."""
-        return f"{self.edition.out}/{self.name}.html".lstrip("/")
+        return f"{self.edition.site}/{self.name}.html".lstrip("/")
 
     @property
     def twin(self) -> Page:
@@ -239,8 +238,8 @@ def check_launch_links(browser_page, page: Page, site: Path, repo: Path) -> list
     problems = []
     notebook = page.edition.notebook_path(page.name)
     expected = {
-        "launch-colab": COLAB_URL.format(github=GITHUB, path=notebook),
-        "launch-kaggle": KAGGLE_URL.format(github=GITHUB, path=notebook),
+        "launch-colab": colab_url(notebook),
+        "launch-kaggle": kaggle_url(notebook),
     }
     for kind, url in expected.items():
         found = hrefs(browser_page, f".launch-links a.{kind}")
@@ -293,7 +292,7 @@ def check_phone(context, page: Page, site: Path) -> list[str]:
 
 def check_search(context, edition: Edition, site: Path) -> list[str]:
     query, lesson = SEARCHES[edition.code]
-    search = site / edition.out / "search.html"
+    search = site / edition.site / "search.html"
     if not search.is_file():
         return [f"{search.relative_to(site)}: missing"]
     browser_page, errors = open_page(context, f"{search.as_uri()}?q={query}")
@@ -373,8 +372,8 @@ def take_screenshots(desktop, phone, site: Path, folder: Path, repo: Path) -> No
             browser_page.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument("site", nargs="?", type=Path, default=REPO / "build" / "site")
     parser.add_argument("--screenshots", type=Path, help="save screenshots of a lesson page in this folder")
     args = parser.parse_args(argv)

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import importlib
 import random
-import sys
 import textwrap
 from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import grade_class  # noqa: E402  (how the grader finds a notebook's lesson and its exercises)
+from ..catalog import EN, LESSON_IMPORT, LESSONS, answer_tags, edition
+from .lessons import exercises_of
 
 # Wrong answers that get a specific message of their check, per lesson and exercise.
 WRONG = {
@@ -71,13 +67,13 @@ RAISES = ["answer = value_never_defined", "import a_module_nobody_installed"]
 
 def lesson_module(template: Path) -> str:
     """``lesson01`` for a notebook that imports its checks from helpers.exercises.lesson01."""
-    found = grade_class.LESSON_IMPORT.search(template.read_text(encoding="utf-8"))
+    found = LESSON_IMPORT.search(template.read_text(encoding="utf-8"))
     return found.group(1).removeprefix("helpers.exercises.")
 
 
 def exercise_names(module: str) -> list[str]:
     """``["q1", "q2", "q3"]``: the names a lesson's exercises are under, in order."""
-    return [exercise.name for exercise in grade_class.exercises_of(f"helpers.exercises.{module}")]
+    return [exercise.name for exercise in exercises_of(f"helpers.exercises.{module}")]
 
 
 def wrong_answers(module: str, exercise: str) -> list[str]:
@@ -95,14 +91,13 @@ def solution(module: str, exercise: str) -> str:
     return textwrap.dedent(code).strip()
 
 
-def template_path(stem: str, edition: str = "") -> Path:
-    """The committed exercise notebook ``stem`` ("01_tokenization"), English or zh-TW."""
-    folder = NOTEBOOKS / edition if edition else NOTEBOOKS
-    return folder / f"{stem}_exercises.ipynb"
+def template_path(stem: str, code: str = "en") -> Path:
+    """The committed exercise notebook ``stem`` ("01_tokenization"), English (``en``) or ``zh-TW``."""
+    return edition(code or EN.code).folder / f"{stem}_exercises.ipynb"
 
 
 def exercise_stems() -> list[str]:
-    return sorted(path.stem.removesuffix("_exercises") for path in NOTEBOOKS.glob("*_exercises.ipynb"))
+    return [lesson.name for lesson in LESSONS]
 
 
 def student_notebook(
@@ -119,7 +114,7 @@ def student_notebook(
     answers = answers or {}
     kept = []
     for cell in notebook.cells:
-        tags = [tag.removeprefix("answer-") for tag in cell.metadata.get("tags", []) if tag.startswith("answer-")]
+        tags = answer_tags(cell.metadata.get("tags", []))
         if tags and tags[0] in delete:
             continue
         if tags and tags[0] in answers:
@@ -204,8 +199,8 @@ def build_class(folder: Path, students: int = 30, seed: int = 0) -> list[Path]:
     for index in range(students):
         student = f"student{index:02d}"
         for number, stem in enumerate(exercise_stems()):
-            edition = "zh-TW" if index % 4 == 1 else ""
-            template = template_path(stem, edition)
+            code = "zh-TW" if index % 4 == 1 else "en"
+            template = template_path(stem, code)
             module = lesson_module(template)
             answers = student_answers(index, module, exercise_names(module), rng)
             notebook = student_notebook(template, answers)

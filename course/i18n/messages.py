@@ -1,8 +1,8 @@
 """The catalogs of the course's own messages (helpers.i18n): extract, update, compile, check.
 
-    python scripts/messages.py                 # `make messages`: extract, update every .po, compile every .mo
-    python scripts/messages.py --check         # what a translator still has to do (exit 1 if anything)
-    python scripts/messages.py --new zh_CN     # start the catalog of another locale
+    python -m course messages                 # `make messages`: extract, update every .po, compile every .mo
+    python -m course messages --check         # what a translator still has to do (exit 1 if anything)
+    python -m course messages --new zh_CN     # start the catalog of another locale
 
 Extract: every ``_("...")`` and ``N_("...")`` in ``helpers/``, with Babel's Python extractor
 (a ``# Translators:`` comment just above a message goes to the translator). Update: a new
@@ -27,7 +27,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-ROOT = Path(__file__).resolve().parent.parent
+from ..catalog import ROOT
+
 SOURCE = ROOT / "helpers"
 LOCALE_DIR = SOURCE / "locale"
 DOMAIN = "course"
@@ -128,8 +129,8 @@ def new_catalog(locale: str, template: Catalog) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="list what is left to translate; exit 1 if anything")
     mode.add_argument("--new", metavar="LOCALE", help="start the catalog of a new locale, e.g. zh_CN")

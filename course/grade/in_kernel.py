@@ -1,4 +1,4 @@
-"""What the class grader (``scripts/grade_class.py``) runs inside each notebook's kernel.
+"""What the class grader (``python -m course grade``) runs inside each notebook's kernel.
 
 Two things, both called from cells the grader adds or rewrites, never from the lessons:
 

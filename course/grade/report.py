@@ -1,4 +1,4 @@
-"""The grader's outputs: grades.csv, summary.csv and report.html (used by grade_class.py).
+"""The grader's outputs: grades.csv, summary.csv and report.html (the last stage of `python -m course grade`).
 
 ``report.html`` stands alone (the plot is an embedded PNG): per exercise, the share of
 the class correct, the count of each status, and the most common messages of wrong
@@ -109,7 +109,7 @@ def report_html(grades: pd.DataFrame, summary: list[dict], lessons, notes: list[
         "<h1>Class report</h1>",
         f"<p>{len(summary)} students, {0 if table is None else len(table)} exercises, graded "
         f"{datetime.datetime.now():%Y-%m-%d %H:%M} in {seconds / 60:.1f} min by "
-        "<code>scripts/grade_class.py</code>: each answer run in a fresh kernel and judged by the course's own "
+        "<code>python -m course grade</code>: each answer run in a fresh kernel and judged by the course's own "
         "check; saved outputs are never read. Details: <code>grades.csv</code>, <code>summary.csv</code>, "
         "and the executed notebooks in <code>executed/</code>.</p>",
     ]

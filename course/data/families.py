@@ -1,205 +1,38 @@
-"""Write the course's bundled MRPC-style paraphrase data.
+"""The eighteen kinds of news-wire report of the bundled MRPC-style pairs.
 
-The sentences are written for this project: eighteen kinds of news-wire
-report, each with several hand-written phrasings of the same facts and
-fictional companies and people. A pair is a paraphrase (label 1) when both
-sentences state the same facts in different words, and not a paraphrase
-(label 0) when they share a topic but differ in a fact. Most negatives are
-hard: high word overlap with one number, date, place or role changed (who
-bought whom, who won). The rest describe another event of the same kind.
-
-Run from the repository root; the output is deterministic:
-
-    python scripts/make_bundled_mrpc.py
-
-It writes ``train.tsv``, ``dev.tsv`` and ``test.tsv`` in GLUE's MRPC layout
-into ``helpers/data/mrpc/``. For a set of GLUE MRPC's size (to measure training
-at real size without the Hub), e.g.:
-
-    python scripts/make_bundled_mrpc.py --sizes 3668 408 408 --out build/mrpc-3668
+Each family: a slot sampler, derived words, several phrasings of the same facts, and ways to
+change exactly one fact (a hard negative).
 """
 
 from __future__ import annotations
 
-import argparse
 import random
-from pathlib import Path
 
-OUT_DIR = Path(__file__).resolve().parent.parent / "helpers" / "data" / "mrpc"
-SPLIT_SIZES = {"train": 480, "dev": 120, "test": 120}
-POSITIVE_SHARE = 2 / 3
-HARD_NEGATIVE_SHARE = 0.65
-SEED = 20261125
-HEADER = "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String"
-
-COMPANIES = [
-    "Norvell Systems",
-    "Baytree Foods",
-    "Kestrel Airlines",
-    "Halden Pharmaceuticals",
-    "Corrin Steel",
-    "Medway Telecom",
-    "Ashgrove Bank",
-    "Pellham Motors",
-    "Tarrant Energy",
-    "Vireo Software",
-    "Lund Marsh Group",
-    "Oakridge Insurance",
-    "Brightwater Utilities",
-    "Calder Mining",
-    "Fenwick Retail",
-    "Quillon Media",
-    "Sorrel Chemicals",
-    "Harlow Brewing",
-    "Drayton Logistics",
-    "Elmstead Semiconductor",
-]
-PEOPLE = [
-    "Maria Delgado",
-    "Thomas Brennan",
-    "Aisha Rahman",
-    "Henrik Olsen",
-    "Grace Whitfield",
-    "Daniel Okafor",
-    "Lucia Ferrante",
-    "Peter Vance",
-    "Naomi Castell",
-    "Samuel Lindqvist",
-    "Ruth Abernathy",
-    "Victor Mensah",
-    "Helen Tsang",
-    "Oscar Villanueva",
-    "Clara Dunmore",
-    "Ibrahim Saleh",
-    "Fiona McAllister",
-    "Jonas Weber",
-    "Priya Natarajan",
-    "Walter Hume",
-]
-TEAMS = [
-    "the Harbor City Gulls",
-    "the Red Valley Miners",
-    "the Northgate Rovers",
-    "the Pine Bluff Hawks",
-    "the Eastport Mariners",
-    "the Stonebridge Lions",
-    "the Westfield Comets",
-    "the Lakeside Otters",
-]
-CITIES = [
-    "Chicago",
-    "Denver",
-    "Atlanta",
-    "Boston",
-    "Seattle",
-    "Houston",
-    "Phoenix",
-    "Miami",
-    "Detroit",
-    "Portland",
-    "Sacramento",
-    "Baltimore",
-]
-REGIONS = [
-    "northern Peru",
-    "western Turkey",
-    "central Chile",
-    "eastern Indonesia",
-    "southern Iran",
-    "the Philippine island of Mindanao",
-    "northern Japan",
-    "central Mexico",
-    "western Nepal",
-    "southern Greece",
-]
-COUNTRIES = ["Germany", "Canada", "Spain", "Australia", "Brazil", "Japan", "Italy", "Poland"]
-AGENCIES = {
-    "Germany": "federal labour office",
-    "Canada": "national statistics agency",
-    "Spain": "labour ministry",
-    "Australia": "bureau of statistics",
-    "Brazil": "statistics institute",
-    "Japan": "internal affairs ministry",
-    "Italy": "national statistics office",
-    "Poland": "central statistical office",
-}
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-QUARTERS = ["first-quarter", "second-quarter", "third-quarter", "fourth-quarter"]
-AIRPORTS = [
-    "Heathrow",
-    "Frankfurt airport",
-    "Charles de Gaulle airport",
-    "Madrid's Barajas airport",
-    "Schiphol",
-    "Rome's Fiumicino airport",
-    "Dublin airport",
-    "Brussels airport",
-]
-WORKERS = ["baggage handlers", "air traffic controllers", "security staff", "ground crews", "pilots"]
-DISEASES = ["measles", "dengue fever", "cholera", "whooping cough", "West Nile virus", "mumps"]
-CRIMES = ["wire fraud", "securities fraud", "money laundering", "bribery", "tax evasion", "insider trading"]
-BODIES = ["Senate", "House", "state Assembly", "city council"]
-POLICIES = [
-    "raise the minimum wage",
-    "ban smoking in restaurants",
-    "expand early voting",
-    "cut the state income tax",
-    "limit rent increases",
-    "fund new highway repairs",
-    "require body cameras for police",
-    "lower the drinking age for wine",
-]
-EXCHANGES = ["New York Stock Exchange", "Nasdaq", "London Stock Exchange", "Toronto Stock Exchange"]
-PRODUCTS = [
-    ("pickup trucks", "brake line", "leak fluid and reduce braking"),
-    ("space heaters", "thermostat", "overheat and start a fire"),
-    ("baby strollers", "folding hinge", "pinch a child's fingers"),
-    ("laptop batteries", "battery cell", "overheat during charging"),
-    ("electric bicycles", "front fork", "crack while riding"),
-    ("pressure cookers", "lid seal", "release scalding steam"),
-]
-PLACES = [
-    "Redding",
-    "Santa Rosa",
-    "Bend",
-    "Flagstaff",
-    "Boulder",
-    "Missoula",
-    "Paradise",
-    "Ventura",
-    "Prescott",
-    "Durango",
-]
-BANKS = ["central bank", "Bank of Canada", "Reserve Bank of Australia", "Bank of England", "Federal Reserve"]
-ALLEGATIONS = [
-    "misled investors about its debt",
-    "overcharged customers for insurance",
-    "hid safety defects from regulators",
-    "inflated its reported sales",
-    "polluted a river near its plant",
-    "underpaid its overtime workers",
-]
-SETTLING_AGENCIES = [
-    "Securities and Exchange Commission",
-    "Federal Trade Commission",
-    "Justice Department",
-    "Environmental Protection Agency",
-]
-ROLES = ["chief executive", "chief financial officer", "chairman", "chief operating officer"]
+from .words import (
+    AGENCIES,
+    AIRPORTS,
+    ALLEGATIONS,
+    BANKS,
+    BODIES,
+    CITIES,
+    COMPANIES,
+    COUNTRIES,
+    CRIMES,
+    DAYS,
+    DISEASES,
+    EXCHANGES,
+    MONTHS,
+    PEOPLE,
+    PLACES,
+    POLICIES,
+    PRODUCTS,
+    QUARTERS,
+    REGIONS,
+    ROLES,
+    SETTLING_AGENCIES,
+    TEAMS,
+    WORKERS,
+)
 
 
 def other(rng: random.Random, options, current):
@@ -713,69 +546,3 @@ FAMILIES = [
     RATE,
     SETTLE,
 ]
-
-
-def render(rng: random.Random, family: dict, slots: dict, template: str) -> str:
-    values = dict(slots, rng=rng)
-    if "words" in family:
-        values = family["words"](values)
-    for key in ("q", "t1", "t2", "workers"):
-        if key in values:
-            values[key + "_cap"] = values[key][0].upper() + values[key][1:]
-    text = template.format(**values)
-    return text[0].upper() + text[1:]
-
-
-def make_pair(rng: random.Random, label: int, hard: bool) -> tuple[str, str]:
-    family = rng.choice(FAMILIES)
-    first_template, second_template = rng.sample(family["templates"], 2)
-    slots = family["slots"](rng)
-    if label == 1:
-        other_slots = slots
-    elif hard:
-        other_slots = rng.choice(family["mutations"])(rng, slots)
-    else:
-        other_slots = family["slots"](rng)
-    return render(rng, family, slots, first_template), render(rng, family, other_slots, second_template)
-
-
-def make_split(rng: random.Random, size: int, seen: set) -> list[tuple[int, int, int, str, str]]:
-    positives = round(size * POSITIVE_SHARE)
-    labels = [1] * positives + [0] * (size - positives)
-    rng.shuffle(labels)
-    rows = []
-    for label in labels:
-        while True:
-            first, second = make_pair(rng, label, hard=rng.random() < HARD_NEGATIVE_SHARE)
-            if first != second and (first, second) not in seen:
-                seen.add((first, second))
-                break
-        rows.append((label, rng.randint(100000, 3999999), rng.randint(100000, 3999999), first, second))
-    return rows
-
-
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--sizes",
-        type=int,
-        nargs=3,
-        metavar=("TRAIN", "DEV", "TEST"),
-        default=list(SPLIT_SIZES.values()),
-        help="pairs per split (default: %(default)s, the bundled data)",
-    )
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help="folder to write (default: helpers/data/mrpc)")
-    args = parser.parse_args(argv)
-    rng = random.Random(SEED)
-    seen: set = set()
-    args.out.mkdir(parents=True, exist_ok=True)
-    for split, size in zip(SPLIT_SIZES, args.sizes, strict=True):
-        rows = make_split(rng, size, seen)
-        lines = [HEADER] + ["\t".join(str(value) for value in row) for row in rows]
-        (args.out / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        positives = sum(row[0] for row in rows)
-        print(f"{split}.tsv: {len(rows)} pairs, {positives} paraphrases ({positives / len(rows):.1%})")
-
-
-if __name__ == "__main__":
-    main()

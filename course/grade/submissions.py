@@ -1,0 +1,193 @@
+"""Finding the class and reading the answers: one folder per student, each notebook's lesson
+found from its content, and the code of each answered exercise."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from helpers.exercises.cells import assigned_names
+
+from ..catalog import LESSON_IMPORT
+from ..catalog import answer_tags as tag_names
+from .lessons import Lesson
+
+SKIPPED_NAMES = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
+
+
+@dataclass
+class Job:
+    student: str
+    path: str  # the notebook file
+    display: str  # "student/relative/path.ipynb"
+    lesson: Lesson
+    answers: dict[str, str]
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    text = (text.strip().splitlines() or [""])[0].strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def code_cells(notebook) -> list:
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def answer_tags(cell) -> list[str]:
+    """``["q1"]`` for a cell tagged ``answer-q1``."""
+    return tag_names(cell.metadata.get("tags", []))
+
+
+def defines(source: str, name: str) -> bool:
+    """Whether a cell assigns (or defines, or imports) ``name``."""
+    return name in assigned_names(source)
+
+
+def find_lesson(notebook, lessons: dict[str, Lesson]) -> Lesson | None:
+    """The lesson a notebook belongs to, from its content.
+
+    The import line of its checks decides; without it (a deleted set-up cell), the lesson
+    whose answer names the notebook's code uses most, if at least two of them.
+    """
+    code = "\n".join(cell.source for cell in code_cells(notebook))
+    found = LESSON_IMPORT.search(code)
+    if found:
+        return lessons.get(found.group(1))
+    scores = []
+    for lesson in lessons.values():
+        used = sum(bool(re.search(rf"\b{re.escape(e.answer_name)}\b", code)) for e in lesson.exercises)
+        scores.append((used, lesson.name, lesson))
+    scores.sort(key=lambda score: (score[0], score[1]), reverse=True)
+    if scores and scores[0][0] >= 2 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
+        return scores[0][2]
+    return None
+
+
+def student_answers(notebook, lesson: Lesson) -> dict[str, str]:
+    """The code of each answered exercise, by exercise name.
+
+    A cell tagged ``answer-qN`` is qN's answer (several are joined in order). Where tags
+    were lost, the answer is the last untagged cell before the ``qN.check()`` cell that
+    defines the exercise's answer name. An exercise with neither has no answer here.
+    """
+    cells = code_cells(notebook)
+    answers: dict[str, list[str]] = {}
+    for cell in cells:
+        for tag in answer_tags(cell):
+            answers.setdefault(tag, []).append(cell.source)
+    for exercise in lesson.exercises:
+        if exercise.name in answers:
+            continue
+        check = re.compile(rf"\b{exercise.name}\s*\.\s*check\s*\(")
+        end = next((i for i, cell in enumerate(cells) if check.search(cell.source)), len(cells))
+        candidates = [
+            cell.source
+            for cell in cells[:end]
+            if not answer_tags(cell) and defines(cell.source, exercise.answer_name) and not check.search(cell.source)
+        ]
+        if candidates:
+            answers[exercise.name] = [candidates[-1]]
+    return {name: "\n\n".join(sources) for name, sources in answers.items()}
+
+
+@dataclass
+class ClassFolder:
+    students: list[str]
+    jobs: list[Job]
+    unreadable: dict[tuple[str, str], str]  # (student, lesson name) -> message, for a broken notebook
+    notes: list[str]
+
+
+def visible(path: Path) -> bool:
+    return not (path.name.startswith(".") or path.name.startswith("._") or path.name in SKIPPED_NAMES)
+
+
+def student_files(folder: Path) -> list[Path]:
+    """Every file under a student's folder, skipping hidden files, checkpoints and __MACOSX."""
+    files = []
+    for entry in sorted(folder.iterdir()):
+        if not visible(entry) or entry.is_symlink():
+            continue
+        if entry.is_dir():
+            files += student_files(entry)
+        elif entry.is_file():
+            files.append(entry)
+    return files
+
+
+def read_notebook(path: Path):
+    """The notebook, or the reason it cannot be read. Cells without a source or metadata
+    (some tools write them so) get empty ones."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. cells without ids: nothing the grader needs
+            notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4, capture_validation_error={})
+        if not isinstance(notebook.get("cells"), list):
+            return None, "no list of cells: not a notebook"
+        for cell in notebook.cells:
+            if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+                return None, "a cell without a type: not a notebook"
+            source = cell.get("source", "")
+            cell["source"] = "".join(source) if isinstance(source, list) else str(source)
+            cell["metadata"] = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+            if not isinstance(cell.metadata.get("tags", []), list):
+                cell.metadata["tags"] = []
+        return notebook, None
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    except Exception as error:  # bad JSON, or JSON that is not a notebook
+        return None, one_line(f"{type(error).__name__}: {error}", 160)
+
+
+def discover(submissions: Path, lessons: dict[str, Lesson]) -> ClassFolder:
+    """Students (one folder each), their gradable notebooks, and a note for everything else."""
+    found = ClassFolder([], [], {}, [])
+    for entry in sorted(submissions.iterdir()):
+        if not visible(entry):
+            continue
+        if not entry.is_dir():
+            found.notes.append(
+                f"{entry.name}: not in a student folder, skipped (put each student's notebooks in a folder "
+                "named after the student)"
+            )
+            continue
+        student = entry.name
+        found.students.append(student)
+        files = student_files(entry)
+        if not files:
+            found.notes.append(f"{student}: the folder is empty; every exercise counts as not handed in")
+        for path in files:
+            add_file(found, student, entry, path, lessons)
+    return found
+
+
+def add_file(found: ClassFolder, student: str, folder: Path, path: Path, lessons: dict[str, Lesson]) -> None:
+    """A job for a gradable notebook; a note (and for a broken notebook of a known lesson, error rows) else."""
+    display = f"{student}/{path.relative_to(folder).as_posix()}"
+    if path.suffix.lower() != ".ipynb":
+        found.notes.append(f"{display}: not a notebook (.ipynb), skipped")
+        return
+    notebook, problem = read_notebook(path)
+    if notebook is None:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        module = LESSON_IMPORT.search(text)
+        lesson = lessons.get(module.group(1)) if module else None
+        message = f"the notebook file {path.name!r} cannot be read ({problem}); ask for a new download"
+        if lesson:
+            found.unreadable[(student, lesson.name)] = message
+        found.notes.append(f"{display}: {message}" + ("" if lesson else "; its lesson is unknown, skipped"))
+        return
+    lesson = find_lesson(notebook, lessons)
+    if lesson is None:
+        imported = LESSON_IMPORT.search("\n".join(cell.source for cell in code_cells(notebook)))
+        if imported:
+            why = f"it imports {imported.group(1)}, which has no exercise notebook in this course's notebooks/"
+        else:
+            why = "no `from helpers.exercises.lessonNN import` and no lesson's answer names"
+        found.notes.append(f"{display}: not an exercise notebook of a known lesson ({why}), skipped")
+        return
+    found.jobs.append(Job(student, str(path), display, lesson, student_answers(notebook, lesson)))
