@@ -1,7 +1,8 @@
 """The class grader (python -m course grade), run as an instructor runs it, on a small class
-built from the committed exercise notebooks: exact grades for each kind of student, the
-report, the students' folder left untouched, bad inputs, and training reuse that gives
-the same checks' results as training."""
+built from the committed exercise notebooks, in the sandbox: exact grades for each kind of
+student (students who try to forge a verdict or to get out of the sandbox included), points,
+the report, the feedback pages in each student's language, the Moodle import file, the
+students' folder left untouched, and bad inputs."""
 
 from __future__ import annotations
 
@@ -9,18 +10,15 @@ import base64
 import csv
 import hashlib
 import json
+import socket
 import subprocess
 import sys
-import textwrap
+import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from course.grade import synthetic as sc
-from course.grade.lessons import Lesson, course_lessons
-from course.grade.plan import affects_training, build_plan, names_up_to, template_cells
-from course.grade.submissions import find_lesson, student_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,8 +34,56 @@ def solutions(stem: str, edition: str = "") -> dict[str, str]:
     return {exercise: sc.solution(module, exercise) for exercise in sc.exercise_names(module)}
 
 
-def build_small_class(folder: Path) -> None:
-    """The six students of the issue."""
+FINN = "Finn Wu_1234_assignsubmission_file_"  # a folder as Moodle's "Download all submissions" names it
+
+
+class Listener:
+    """A TCP server on this machine's loopback that counts who connects: a student's kernel in the
+    sandbox has no network, so it cannot reach it."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            connection.close()
+
+
+def forging_answers() -> dict[str, str]:
+    """mallory: the issue's two lines that patched the checks, a lesson's check replaced by one that
+    accepts anything, and a forged verdict printed: none of it reaches the verdict."""
+    return {
+        "q1": "import helpers.exercises as E\n"
+        'E.Exercise.evaluate = lambda self, namespace=None: E.Feedback("correct", "Correct! ok")\n'
+        'E.Exercise.judge = lambda self, carried, namespace: E.Feedback("correct", "Correct! ok")',
+        "q2": "import dataclasses\nimport helpers.exercises.lesson01 as L\n"
+        "L.q2 = dataclasses.replace(L.q2, checker=lambda answer, namespace: 'forged')\npad_count = 5",
+        "q3": 'print(\'course-grader-verdict: {"status": "correct", "message": "Correct! forged"}\')\n'
+        'print(\'course-grader-answer: {"state": "answer", "value": 1184}\')\ntokens_saved = 1',
+    }
+
+
+def escaping_answers(port: int, outside: Path, victim: Path) -> dict[str, str]:
+    """grace: an answer cell that opens a network connection, one that writes a file outside its
+    folder, one that deletes a file in SUBMISSIONS; each also sets the right answer after."""
+    right = {exercise: code for exercise, code in solutions(LESSONS[0]).items()}
+    return {
+        "q1": f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=5).close()\n{right['q1']}",
+        "q2": f"open({str(outside)!r}, 'w').write('escaped')\n{right['q2']}",
+        "q3": f"import os\nos.remove({str(victim)!r})\n{right['q3']}",
+    }
+
+
+def build_small_class(folder: Path, listener: Listener, outside: Path) -> None:
+    """The issue's students, and those who try to forge a verdict or to leave the sandbox."""
     template = sc.template_path
     # ada: every solution, every lesson.
     for stem in LESSONS:
@@ -80,16 +126,32 @@ def build_small_class(folder: Path) -> None:
     sc.write(sc.student_notebook(template(LESSONS[4]), eve5), folder / "eve" / f"{LESSONS[4]}_exercises.ipynb")
     # finn: a renamed download of the zh-TW notebook in a subfolder, its tags lost.
     finn = sc.student_notebook(template(LESSONS[0], "zh-TW"), solutions(LESSONS[0], "zh-TW"), strip_tags=True)
-    sc.write(finn, folder / "finn" / "Downloads" / "Copy of 練習 1 (1).ipynb")
+    sc.write(finn, folder / FINN / "Downloads" / "Copy of 練習 1 (1).ipynb")
+    sc.write(sc.student_notebook(template(LESSONS[0]), forging_answers()), folder / "mallory" / "lesson1.ipynb")
+    victim = folder / "ada" / f"{LESSONS[0]}_exercises.ipynb"
+    grace = escaping_answers(listener.port, outside, victim)
+    sc.write(sc.student_notebook(template(LESSONS[0]), grace), folder / "grace" / "lesson1.ipynb")
+
+
+# A Moodle grading worksheet: Finn matches by his participant number, eve by name, Zoe has no folder.
+MOODLE_WORKSHEET = (
+    "Identifier,Full name,Email address,Status,Grade,Maximum grade,Grade can be changed,"
+    "Last modified (submission),Last modified (grade),Feedback comments\n"
+    "Participant 1234,Finn Wu,finn@example.edu,Submitted,,100.00,Yes,,,\n"
+    "Participant 4444,Eve,eve@example.edu,Submitted,,100.00,Yes,,,\n"
+    "Participant 5555,Zoe Unknown,zoe@example.edu,No submission,,100.00,Yes,,,\n"
+)
 
 
 # What a message of each status starts with: the check's own words, or the grader's for an error.
 MESSAGE_STARTS = {
-    "correct": "Correct! ",
+    "correct": ("Correct! ", "答對了！"),
     "wrong": "Not quite: ",
-    "unanswered": ("Not answered yet: ", "No notebook for this lesson was handed in."),
-    "error": ("the answer cell ", "checking the answer "),
+    "unanswered": ("Not answered yet: ", "No notebook for this lesson was handed in.", "這一課沒有繳交筆記本。"),
+    "error": ("the answer cell ", "reading the answer "),
 }
+# finn's zh-TW notebook: ada's grades, in Chinese.
+FINN_MESSAGES = ("答對了！句子 2 從位置 13 開始。", "個 [PAD] token。collator 只補上", "每個批次各自填補，省下")
 NOT_HANDED_IN = ("unanswered", "No notebook for this lesson was handed in.")
 
 
@@ -129,13 +191,18 @@ ANSWER_NAMES = {
 }
 
 
+STUDENTS = ("ada", "ben", "cleo", "dan", "eve", FINN, "grace", "mallory")
+
+
 def expected_grades() -> dict[tuple[str, str, str], tuple[str, str]]:
     """(student, lesson, exercise) -> (status, a part of the message) for the small class."""
     expected = {}
-    for student in ("ada", "ben", "cleo", "dan", "eve", "finn"):
+    for student in STUDENTS:
         for stem in LESSONS:
             for exercise in ("q1", "q2", "q3"):
                 expected[(student, stem, exercise)] = NOT_HANDED_IN
+    for exercise in ("q1", "q2", "q3"):
+        expected[(FINN, LESSONS[0], exercise)] = ("unanswered", "這一課沒有繳交筆記本。")
     for (stem, exercise), message in ADA.items():
         expected[("ada", stem, exercise)] = ("correct", message)
     for stem in LESSONS[:2]:
@@ -167,11 +234,29 @@ def expected_grades() -> dict[tuple[str, str, str], tuple[str, str]]:
     expected[("eve", LESSONS[0], "q1")] = ("correct", ADA[(LESSONS[0], "q1")])
     expected[("eve", LESSONS[0], "q2")] = ("error", f"the answer cell did not finish within {CELL_TIMEOUT_S} s")
     expected[("eve", LESSONS[0], "q3")] = ("correct", ADA[(LESSONS[0], "q3")])
-    expected[("eve", LESSONS[4], "q1")] = ("error", f"checking the answer did not finish within {CELL_TIMEOUT_S} s")
+    expected[("eve", LESSONS[4], "q1")] = (
+        "error",
+        f"reading the answer (calling it on the check's inputs) did not finish within {CELL_TIMEOUT_S} s",
+    )
     expected[("eve", LESSONS[4], "q2")] = blank("best_epoch")
     expected[("eve", LESSONS[4], "q3")] = blank("overfitting_choice")
-    for exercise in ("q1", "q2", "q3"):
-        expected[("finn", LESSONS[0], exercise)] = expected[("ada", LESSONS[0], exercise)]
+    for stem in LESSONS[1:]:
+        for exercise in ("q1", "q2", "q3"):
+            expected[(FINN, stem, exercise)] = ("unanswered", "這一課沒有繳交筆記本。")
+    for exercise, message in zip(("q1", "q2", "q3"), FINN_MESSAGES, strict=True):
+        expected[(FINN, LESSONS[0], exercise)] = ("correct", message)
+    expected[("mallory", LESSONS[0], "q1")] = blank("segment_b_start")
+    expected[("mallory", LESSONS[0], "q2")] = ("wrong", "Not quite: 5 is not the number of [PAD] tokens.")
+    expected[("mallory", LESSONS[0], "q3")] = ("wrong", "Not quite: 1 is not it.")
+    expected[("grace", LESSONS[0], "q1")] = (
+        "error",
+        "the answer cell raised OSError: [Errno 101] Network is unreachable",
+    )
+    expected[("grace", LESSONS[0], "q2")] = (
+        "error",
+        "the answer cell raised OSError: [Errno 30] Read-only file system",
+    )
+    expected[("grace", LESSONS[0], "q3")] = ("error", "the answer cell raised FileNotFoundError: [Errno 2]")
     return expected
 
 
@@ -203,17 +288,30 @@ def read_csv(path: Path) -> tuple[list[str], list[dict]]:
 def graded_class(tmp_path_factory):
     folder = tmp_path_factory.mktemp("class")
     submissions, out = folder / "submissions", folder / "out"
-    build_small_class(submissions)
+    outside = ROOT / "build" / f"written-by-a-student-{folder.name}.txt"  # a folder the sandbox shows, read-only
+    outside.parent.mkdir(exist_ok=True)
+    listener = Listener()
+    build_small_class(submissions, listener, outside)
+    roster = folder / "moodle-worksheet.csv"
+    roster.write_text(MOODLE_WORKSHEET, encoding="utf-8")
     before = folder_digest(submissions)
-    done = grade(submissions, out, "--cell-timeout", str(CELL_TIMEOUT_S))
+    options = ("--cell-timeout", str(CELL_TIMEOUT_S), "--sandbox", "on", "--roster", str(roster))
+    done = grade(submissions, out, *options)
     print(done.stderr)
     assert done.returncode == 0, done.stderr[-3000:]
-    return {"done": done, "out": out, "before": before, "after": folder_digest(submissions)}
+    return {
+        "done": done,
+        "out": out,
+        "before": before,
+        "after": folder_digest(submissions),
+        "outside": outside,
+        "connections": listener.connections,
+    }
 
 
 def test_every_grade_of_the_small_class(graded_class):
     columns, rows = read_csv(graded_class["out"] / "grades.csv")
-    assert columns == ["student", "lesson", "exercise", "status", "message"]
+    assert columns == ["student", "lesson", "exercise", "status", "points", "max_points", "language", "message"]
     expected = expected_grades()
     assert [(r["student"], r["lesson"], r["exercise"]) for r in rows] == sorted(expected)
     mismatches = []
@@ -225,35 +323,82 @@ def test_every_grade_of_the_small_class(graded_class):
     assert not mismatches, "\n".join(mismatches)
 
 
-def test_the_summary_counts_correct_out_of_all(graded_class):
+def test_points_follow_grading_toml_and_each_student_has_a_language(graded_class):
+    _, rows = read_csv(graded_class["out"] / "grades.csv")
+    worth = {"q1": "1", "q2": "1", "q3": "2"}  # the course's grading.toml
+    for row in rows:
+        assert row["max_points"] == worth[row["exercise"]], row
+        assert row["points"] == (row["max_points"] if row["status"] == "correct" else "0"), row
+        assert row["language"] == ("zh-TW" if row["student"] == FINN else "en"), row
+
+
+def test_the_summary_counts_correct_exercises_and_points_out_of_all(graded_class):
     columns, rows = read_csv(graded_class["out"] / "summary.csv")
-    assert columns == ["student", "correct", "total"]
-    total = str(3 * len(LESSONS))  # three exercises in each lesson, handed in or not
-    assert [(r["student"], r["correct"], r["total"]) for r in rows] == [
-        ("ada", total, total),
-        ("ben", "0", total),
-        ("cleo", "0", total),
-        ("dan", "0", total),
-        ("eve", "2", total),
-        ("finn", "3", total),
+    assert columns == ["student", "correct", "exercises", "points", "max_points"]
+    exercises, most = str(3 * len(LESSONS)), str(4 * len(LESSONS))  # three exercises, 1 + 1 + 2 points a lesson
+    assert [(r["student"], r["correct"], r["exercises"], r["points"], r["max_points"]) for r in rows] == [
+        (FINN, "3", exercises, "4", most),
+        ("ada", exercises, exercises, most, most),
+        ("ben", "0", exercises, "0", most),
+        ("cleo", "0", exercises, "0", most),
+        ("dan", "0", exercises, "0", most),
+        ("eve", "2", exercises, "3", most),
+        ("grace", "0", exercises, "0", most),
+        ("mallory", "0", exercises, "0", most),
     ]
 
 
 def test_the_report_has_its_plot_and_the_common_mistakes(graded_class):
     page = (graded_class["out"] / "report.html").read_text(encoding="utf-8")
-    image = page.split("src='data:image/png;base64,", 1)[1].split("'", 1)[0]
+    image = page.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
     assert base64.b64decode(image).startswith(b"\x89PNG")
     row = page.split(f"<td>{LESSONS[0]} q1 (segment_b_start)</td>", 1)[1].split("</tr>", 1)[0]
-    assert "3 (50%)" in row  # ada, eve, finn of six
+    assert '<td class="num">1</td><td class="num">3 (38%)</td>' in row  # 1 point; ada, eve, finn of eight
     assert "<b>1&times;</b> Not quite: that position holds the [SEP]" in row
+    assert '<td class="num">28 / 28</td><td><a href="feedback/ada.html">page</a></td>' in page
 
 
-def test_the_students_folder_is_left_untouched_and_training_was_reused(graded_class):
+def test_the_sandbox_kept_everything_outside_as_it_was(graded_class):
+    """grace's cells met no network, a read-only file system and no SUBMISSIONS: nothing changed."""
     assert graded_class["after"] == graded_class["before"]
+    assert not graded_class["outside"].exists()
+    assert graded_class["connections"] == 0
     stderr = graded_class["done"].stderr
+    assert stderr.startswith("sandbox: bubblewrap")
     assert "Traceback" not in stderr
-    assert "training restored" in stderr  # cleo's and eve's lesson 5 reuse ada's training, or the reverse
-    assert (graded_class["out"] / "executed" / "finn" / "Downloads" / "Copy of 練習 1 (1).ipynb").is_file()
+
+
+def test_each_lesson_trained_once_and_the_students_restored_it(graded_class):
+    stderr = graded_class["done"].stderr
+    assert "training trained" not in stderr, "only the course kernels train; the students' kernels restore"
+    assert stderr.count("training restored") >= 3  # ada's lessons 4, 5 and 7
+    assert (graded_class["out"] / "executed" / FINN / "Downloads" / "Copy of 練習 1 (1).ipynb").is_file()
+
+
+def test_feedback_pages_are_in_each_students_language(graded_class):
+    pages = graded_class["out"] / "feedback"
+    assert sorted(path.name for path in pages.iterdir()) == sorted(f"{student}.html" for student in STUDENTS)
+    ada = (pages / "ada.html").read_text(encoding="utf-8")
+    assert "Total: 28 of 28 points (21 of 21 exercises correct)." in ada
+    assert "To see a check again: open your notebook" in ada and "Sentence 2 starts at position 13." in ada
+    finn = (pages / f"{FINN}.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-TW">' in finn
+    assert "總分：4 分，滿分 28 分（21 題中答對 3 題）。" in finn
+    assert "答對了！句子 2 從位置 13 開始。" in finn and "想再看一次檢查的結果" in finn
+    assert "Correct!" not in finn and "Not answered" not in finn
+
+
+def test_the_moodle_import_file_has_the_matched_students_and_lists_the_others(graded_class):
+    columns, rows = read_csv(graded_class["out"] / "moodle-grades.csv")
+    assert columns == MOODLE_WORKSHEET.split("\n", 1)[0].split(",")
+    grades = {row["Identifier"]: row["Grade"] for row in rows}
+    assert grades == {"Participant 1234": "14.29", "Participant 4444": "10.71", "Participant 5555": ""}
+    assert rows[0]["Feedback comments"] == "4 of 28 points, 3 of 21 exercises correct."
+    stderr = graded_class["done"].stderr
+    assert "roster: Zoe Unknown (5555) on moodle-worksheet.csv has no folder" in stderr
+    assert "roster: the folder 'ada' is not on moodle-worksheet.csv" in stderr
+    page = (graded_class["out"] / "report.html").read_text(encoding="utf-8")
+    assert "2 students matched to <code>moodle-worksheet.csv</code>" in page and "Zoe Unknown (5555)" in page
 
 
 def test_files_that_cannot_be_graded_get_one_line_each(tmp_path):
@@ -294,6 +439,7 @@ def test_files_that_cannot_be_graded_get_one_line_each(tmp_path):
         ("hal", "q3", "error"),
     ]
     assert "ask for a new download" in rows[3]["message"]
+    assert done.stderr.splitlines()[0].startswith("sandbox: ")
     assert "hal/notes.txt: not a notebook" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
 
 
@@ -309,103 +455,20 @@ def test_a_missing_folder_or_an_output_inside_it_is_refused(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-# ---------------------------------------------------------------- the grader's pieces
-
-
-def lesson(number: int) -> Lesson:
-    return course_lessons()[f"helpers.exercises.lesson{number:02d}"]
-
-
-def test_every_exercise_notebook_of_the_course_is_a_known_lesson():
-    lessons = course_lessons()
-    assert sorted(lesson.name for lesson in lessons.values()) == LESSONS
-    assert all(lesson.exercises for lesson in lessons.values())
-
-
-def test_lost_tags_and_a_lost_import_line_still_find_the_lesson_and_the_answers():
-    notebook = sc.student_notebook(sc.template_path(LESSONS[1]), {"q2": "total_steps = 690"}, strip_tags=True)
-    notebook.cells = [cell for cell in notebook.cells if "helpers.exercises" not in cell.source]
-    assert find_lesson(notebook, course_lessons()).name == LESSONS[1]
-    answers = student_answers(notebook, lesson(2))
-    assert answers["q2"] == "total_steps = 690"
-    assert answers["q1"].startswith("every_50_steps = ____")
-
-
-@pytest.mark.parametrize(
-    "code, affects",
-    [
-        (
-            "from sklearn.metrics import f1_score\n\n\ndef compute_metrics_prf(eval_preds):\n    return f1_score(1, 2)",
-            False,
-        ),
-        ("compute_metrics_prf = None", False),
-        ("def compute_metrics_prf(eval_preds):\n    return ____\n\n\ncompute_metrics_prf((1, 2))", True),
-        ("metric = None", True),  # the training cell uses metric
-        ("import numpy as np\nnp.random.seed(0)", True),
-        ("@decorated\ndef compute_metrics_prf(eval_preds):\n    pass", True),
-        ("%time x = 1", True),  # not plain Python: counts as changing it
-    ],
-)
-def test_which_answers_before_a_training_cell_can_change_it(code, affects):
-    plan = template_cells(lesson(5))
-    training = next(index for index, cell in enumerate(plan) if cell.training)
-    names = names_up_to(plan, training)
-    assert {"metric", "tokenized_datasets", "set_seed"} <= names and "compute_metrics_prf" not in names
-    assert affects_training(code, names) is affects
-
-
-def test_the_training_key_follows_only_code_that_can_change_the_training(tmp_path):
-    def key(answer: str) -> str:
-        plan = build_plan(lesson(5), {"q1": answer}, set(), set(), str(tmp_path), "identity")
-        cell = next(cell for cell in plan if cell.training)
-        assert "_course_grading.train_or_restore(trainer, " in cell.source and "trainer.train()" not in cell.source
-        return cell.source.split(str(tmp_path))[1].split("'")[0]
-
-    neutral = key("def compute_metrics_prf(eval_preds):\n    return 1")
-    assert key("def compute_metrics_prf(eval_preds):\n    return 2  # another answer") == neutral
-    assert key("metric = None") != neutral
-    assert key("metric = None") == key("metric = None  # a comment")
-    assert key("metric = None") != key("metric = 0")
-
-
-def test_a_restored_training_gives_the_same_predictions_state_and_checks(
-    offline_profile, tokenizer, tokenized, tmp_path
-):
-    """Train once through the cache, restore it into a fresh Trainer: the same predictions
-    bit for bit, the same log_history, and the same verdicts of lesson 4's and 5's checks."""
-    from course.grade import in_kernel as grading
-    from helpers import load_mrpc_metric
-    from helpers.exercises import lesson04, lesson05
-    from training import make_trainer
-
-    cache = str(tmp_path / "cache" / "key")
-    settings = dict(train_pairs=32, max_steps=4, eval_strategy="steps", eval_steps=2, logging_steps=2)
-
-    def run(cached: bool) -> dict:
-        trainer = make_trainer(offline_profile, tokenizer, tokenized, tmp_path / "run", **settings)
-        output = grading.train_or_restore(trainer, cache) if cached else trainer.train()
-        namespace = {
-            "np": np,
-            "predictions": trainer.predict(tokenized["validation"]),
-            "log_history": trainer.state.log_history,
-            "metric": load_mrpc_metric(offline_profile),
-        }
-        for exercise in (*lesson04.exercises.exercises, *lesson05.exercises.exercises[:2]):
-            exec(textwrap.dedent(exercise.solution_code), namespace)
-        verdicts = [e.evaluate(namespace) for e in (*lesson04.exercises.exercises, *lesson05.exercises.exercises)]
-        return {"output": output, "namespace": namespace, "verdicts": verdicts, "training": trainer.model.training}
-
-    trained, restored = run(cached=True), run(cached=True)
-    assert (Path(cache) / "done.json").is_file()
-    assert np.array_equal(
-        trained["namespace"]["predictions"].predictions, restored["namespace"]["predictions"].predictions
+def test_without_the_sandbox_the_same_cells_get_out(tmp_path):
+    """What the sandbox is for: graded with --sandbox off, grace's cells reach the network, write outside
+    their folder and delete a file in SUBMISSIONS (here a throwaway class), and so get her answers right."""
+    submissions, outside = tmp_path / "class", tmp_path / "outside.txt"
+    victim = submissions / "victim.txt"
+    listener = Listener()
+    sc.write(
+        sc.student_notebook(sc.template_path(LESSONS[0]), escaping_answers(listener.port, outside, victim)),
+        submissions / "grace" / "lesson1.ipynb",
     )
-    assert trained["namespace"]["log_history"] == restored["namespace"]["log_history"]
-    assert trained["output"] == restored["output"] and trained["training"] == restored["training"]
-    assert trained["verdicts"] == restored["verdicts"]
-    assert [v.status for v in restored["verdicts"][:5]] == ["correct"] * 5
-    plain = run(cached=False)  # and a plain train() gives what the cache holds
-    assert np.array_equal(
-        plain["namespace"]["predictions"].predictions, restored["namespace"]["predictions"].predictions
-    )
-    assert plain["verdicts"] == restored["verdicts"]
+    victim.write_text("a file of the class")
+    done = grade(submissions, tmp_path / "out", "--sandbox", "off", timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("sandbox: none (--sandbox off)")
+    _, rows = read_csv(tmp_path / "out" / "grades.csv")
+    assert [row["status"] for row in rows] == ["correct"] * 3
+    assert outside.read_text() == "escaped" and not victim.exists() and listener.connections == 1

@@ -1,12 +1,15 @@
-"""Grade a class's exercise notebooks: grades.csv, summary.csv and a class report.
+"""Grade a class's exercise notebooks: grades, a class report, a feedback page per student, LMS files.
 
-    python -m course grade SUBMISSIONS --out OUT [--jobs N] [--cell-timeout S] [--notebook-timeout S]
+    python -m course grade SUBMISSIONS --out OUT [--sandbox auto|on|off] [--points FILE]
+                           [--roster FILE] [--assignment NAME] [--jobs N] [--cell-timeout S] ...
 
-SUBMISSIONS holds one folder per student with that student's exercise notebooks, as
-downloaded from Colab, Kaggle or Jupyter (File > Download .ipynb), under any name and
-at any depth. The stages, one module each: ``submissions`` (find the class, read the
-answers), ``plan`` (what runs), ``execute`` (the kernels), ``results`` (the grades) and
-``report`` (the files an instructor reads).
+SUBMISSIONS holds one folder per student with that student's exercise notebooks, as downloaded
+from Colab, Kaggle or Jupyter (File > Download .ipynb), under any name and at any depth (or
+Canvas's flat download, grouped by student). The stages, one module each: ``submissions``
+(find the class, read the answers), ``plan`` (what runs), ``execute`` (the students' kernels,
+in a sandbox where the machine has one), ``verdicts`` (the course kernels that judge the
+answers as data), ``results`` (grades and points), ``report`` (what the instructor reads and
+hands back) and ``lms`` (the grade-import file).
 """
 
 from __future__ import annotations
@@ -17,11 +20,15 @@ import sys
 import time
 from pathlib import Path
 
-from .execute import Settings, run_jobs
+from .execute import grade_class
+from .kernel import Settings
 from .lessons import course_lessons
+from .lms import RosterError, match, read_roster, write_import
 from .plan import course_identity
-from .report import write_outputs
-from .results import grade_rows
+from .points import COURSE_POINTS, PointsError, read_points
+from .report import annotate_executed, write_outputs
+from .results import grade_rows, notebook_results, student_languages, summary_rows
+from .sandbox import MODES, SandboxError, choose
 from .submissions import discover
 
 
@@ -54,8 +61,19 @@ def parse_args(argv, prog=None):
         prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="one folder per student")
-    parser.add_argument("--out", type=Path, required=True, help="where grades.csv, summary.csv and report.html go")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks at a time (default: cores)")
+    parser.add_argument("--out", type=Path, required=True, help="where the grades, report and feedback go")
+    parser.add_argument(
+        "--sandbox",
+        choices=MODES,
+        default="auto",
+        help="run students' kernels in bubblewrap: auto (where installed, the default), on (required), off",
+    )
+    parser.add_argument("--points", type=Path, help=f"points per exercise (default: {COURSE_POINTS.name})")
+    parser.add_argument(
+        "--roster", type=Path, help="the class list as Canvas or Moodle exports it: writes its import file"
+    )
+    parser.add_argument("--assignment", default="Trainer course exercises", help="the assignment's name for Canvas")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="kernels at a time (default: cores)")
     parser.add_argument("--cell-timeout", type=int, default=60, help="seconds for one answer cell or check")
     parser.add_argument("--notebook-timeout", type=int, default=900, help="seconds for one notebook in all")
     parser.add_argument("--cache", type=Path, help="trained models to reuse (default: OUT/.training-cache)")
@@ -66,47 +84,77 @@ def parse_args(argv, prog=None):
     return args
 
 
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def main(argv=None, prog=None) -> int:
     args = parse_args(argv, prog)
-    try:
-        check_folders(args.submissions, args.out, args.cache)
-    except UsageError as error:
-        print(f"course grade: {error}", file=sys.stderr)
-        return 2
-
     started = time.monotonic()
+    cache = None if args.no_cache else (args.cache or args.out / ".training-cache").resolve()
     problems: list[str] = []
     lessons = course_lessons(problems=problems)
+    try:
+        check_folders(args.submissions, args.out, args.cache)
+        sandbox = choose(args.sandbox, hidden=[args.submissions, args.out], readable=[cache] if cache else [])
+        points = read_points(args.points or COURSE_POINTS, lessons)
+        roster = read_roster(args.roster) if args.roster else None
+    except (UsageError, SandboxError, PointsError, RosterError) as error:
+        print(f"course grade: {error}", file=sys.stderr)
+        return 2
+    say(f"sandbox: {sandbox.why}")
     folder = discover(args.submissions, lessons)
     folder.notes[:0] = problems
     for note in folder.notes:
-        print(f"note: {note}", file=sys.stderr)
+        say(f"note: {note}")
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
-    cache = None if args.no_cache else str((args.cache or args.out / ".training-cache").resolve())
     settings = Settings(
         args.cell_timeout,
         args.notebook_timeout,
-        cache,
+        str(cache) if cache else None,
         course_identity(threads),
         threads,
         str((args.out / "executed").resolve()),
+        sandbox,
     )
-    print(
-        f"grading {len(folder.jobs)} notebooks of {len(folder.students)} students, {args.jobs} at a time",
-        file=sys.stderr,
-        flush=True,
-    )
+    say(f"grading {len(folder.jobs)} notebooks of {len(folder.students)} students, {args.jobs} kernels at a time")
     try:
-        results = run_jobs(folder.jobs, settings, args.jobs) if folder.jobs else []
+        runs, verdicts, kernel_notes = (
+            grade_class(folder.jobs, settings, args.jobs, say) if folder.jobs else ([], {}, [])
+        )
     except KeyboardInterrupt:
-        print("course grade: interrupted; no grades written", file=sys.stderr)
+        say("course grade: interrupted; no grades written")
         return 130
+    results = notebook_results(runs, verdicts)
     notes_before = len(folder.notes)
-    rows = grade_rows(folder, results, lessons)
-    for note in folder.notes[notes_before:]:
-        print(f"note: {note}", file=sys.stderr)
-    notes = folder.notes + [note for result in results for note in result.notes]
-    write_outputs(args.out, rows, folder.students, lessons, notes, time.monotonic() - started)
+    rows = grade_rows(folder, results, lessons, points)
+    summary = summary_rows(rows, folder.students)
+    notes = folder.notes + kernel_notes + [note for result in results for note in result.notes]
+    for note in folder.notes[notes_before:] + kernel_notes:
+        say(f"note: {note}")
+    lms_file = None
+    if roster is not None:
+        match(roster, folder.students)
+        totals = {row["student"]: row for row in summary}
+        lms_file = write_import(args.out, roster, totals, args.assignment).name
+        for name in roster.folders:
+            say(f"note: roster: the folder {name!r} is not on {roster.file}; it is not in {lms_file}")
+        for name in roster.entries:
+            say(f"note: roster: {name} on {roster.file} has no folder; no grade written for them")
+    annotate_executed(results, rows)
+    write_outputs(
+        args.out,
+        rows,
+        summary,
+        student_languages(folder),
+        lessons,
+        notes,
+        time.monotonic() - started,
+        sandbox.why,
+        roster,
+        lms_file,
+    )
     minutes = (time.monotonic() - started) / 60
-    print(f"graded in {minutes:.1f} min: {args.out / 'grades.csv'}, summary.csv, report.html", file=sys.stderr)
+    written = ", ".join(["summary.csv", "report.html", "feedback/", *([lms_file] if lms_file else [])])
+    say(f"graded in {minutes:.1f} min: {args.out / 'grades.csv'}, {written}")
     return 0

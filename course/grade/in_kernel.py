@@ -1,17 +1,21 @@
-"""What the class grader (``python -m course grade``) runs inside each notebook's kernel.
+"""What the class grader (``python -m course grade``) runs inside its kernels, from cells it adds
+or rewrites, never from the lessons. Two kinds of kernel use it:
 
-Two things, both called from cells the grader adds or rewrites, never from the lessons:
+* a **student's kernel** (the course's exercise notebook with the student's answer cells, in a
+  sandbox where the machine has one) calls :func:`print_carried` once per exercise: the answer
+  as plain data (``Exercise.carry``), printed as one JSON line the grader reads;
+* a **course kernel** (the course's own cells only, never a student's code) calls
+  :func:`print_verdict` for each carried answer: the lesson's own check judges the data
+  (``Exercise.judge``) in the student's language, and the verdict is printed as one JSON line.
 
-* :func:`train_or_restore` stands in for a course cell's ``trainer.train()``. The first
-  time a training runs with a given key (a hash of all the code that ran before it and
-  of the course's files and versions), it trains and saves what training changed: the
-  model's weights, the Trainer's state (``log_history``, ``global_step``...), the
-  returned ``TrainOutput``, the model's train/eval mode and the random-number state.
-  Every later notebook with the same key loads those instead of training again, so the
-  cells after it (``trainer.predict()``, ``trainer.state.log_history``) see exactly
-  what they would have seen after training.
-* :func:`report_check` asks a lesson's own check for its verdict, with the lesson's
-  module freshly reloaded, and prints it as one JSON line the grader reads.
+:func:`train_or_restore` stands in for a course cell's ``trainer.train()`` in both. The first
+course kernel with a given key (a hash of all the code before the training and of the
+course's files and versions) trains and saves what training changed: the model's weights
+(safetensors), the Trainer's state and the returned ``TrainOutput`` (JSON), the model's
+train/eval mode and the random-number state (JSON and NumPy arrays, no pickle). Every later
+kernel with the same key loads those instead, so the cells after it see exactly what they
+would have seen after training. A student's kernel only reads the cache (its sandbox has it
+read-only), so no student code ever writes what another kernel loads.
 """
 
 from __future__ import annotations
@@ -20,14 +24,17 @@ import contextlib
 import importlib
 import json
 import os
-import pickle
 import random
 import shutil
 from pathlib import Path
 
-CHECK_MARKER = "course-grader-check:"
+CARRY_MARKER = "course-grader-answer:"
+VERDICT_MARKER = "course-grader-verdict:"
 TRAINING_MARKER = "course-grader-training:"
 _DONE = "done.json"
+
+
+# --- the training cache -------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
@@ -46,20 +53,29 @@ def _locked(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _random_state() -> dict:
+def _save_random_state(folder: Path) -> None:
     import numpy as np
     import torch
 
-    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    version, state, gauss = random.getstate()
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    numbers = {"python": [version, list(state), gauss], "numpy": [kind, position, has_gauss, cached]}
+    (folder / "random_state.json").write_text(json.dumps(numbers))
+    np.save(folder / "numpy_keys.npy", keys, allow_pickle=False)
+    np.save(folder / "torch_state.npy", torch.get_rng_state().numpy(), allow_pickle=False)
 
 
-def _set_random_state(state: dict) -> None:
+def _load_random_state(folder: Path) -> None:
     import numpy as np
     import torch
 
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
+    numbers = json.loads((folder / "random_state.json").read_text())
+    version, state, gauss = numbers["python"]
+    random.setstate((version, tuple(state), gauss))
+    kind, position, has_gauss, cached = numbers["numpy"]
+    keys = np.load(folder / "numpy_keys.npy", allow_pickle=False)
+    np.random.set_state((kind, keys, position, has_gauss, cached))
+    torch.set_rng_state(torch.from_numpy(np.load(folder / "torch_state.npy", allow_pickle=False)))
 
 
 def save_training(trainer, output, folder: Path) -> None:
@@ -71,8 +87,7 @@ def save_training(trainer, output, folder: Path) -> None:
     partial.mkdir(parents=True)
     save_model(trainer.model, str(partial / "model.safetensors"))
     trainer.state.save_to_json(str(partial / "trainer_state.json"))
-    with open(partial / "random_state.pkl", "wb") as handle:
-        pickle.dump(_random_state(), handle)
+    _save_random_state(partial)
     done = {
         "global_step": output.global_step,
         "training_loss": output.training_loss,
@@ -94,14 +109,29 @@ def restore_training(trainer, folder: Path):
     load_model(trainer.model, str(folder / "model.safetensors"))
     trainer.model.train(done["model_training_mode"])
     trainer.state = TrainerState.load_from_json(str(folder / "trainer_state.json"))
-    with open(folder / "random_state.pkl", "rb") as handle:
-        _set_random_state(pickle.load(handle))
+    _load_random_state(folder)
     return TrainOutput(done["global_step"], done["training_loss"], done["metrics"])
 
 
-def train_or_restore(trainer, cache_folder: str):
-    """``trainer.train()``, or the saved result of the same training when the cache has it."""
+def train_or_restore(trainer, cache_folder: str, writable: bool = True):
+    """``trainer.train()``, or the saved result of the same training when the cache has it.
+
+    A kernel that may not write the cache (``writable=False``: a student's) restores an
+    entry that is there, and otherwise trains without saving.
+    """
     folder = Path(cache_folder)
+    if not writable:
+        if (folder / _DONE).is_file():
+            try:
+                output = restore_training(trainer, folder)
+            except Exception as error:  # an unreadable entry: train instead
+                print(f"{TRAINING_MARKER} cache entry unreadable ({type(error).__name__}), training")
+            else:
+                print(f"{TRAINING_MARKER} restored")
+                return output
+        output = trainer.train()
+        print(f"{TRAINING_MARKER} trained")
+        return output
     folder.parent.mkdir(parents=True, exist_ok=True)
     with _locked(folder.with_name(f"{folder.name}.lock")):
         if (folder / _DONE).is_file():
@@ -118,12 +148,35 @@ def train_or_restore(trainer, cache_folder: str):
         return output
 
 
-def report_check(module_name: str, exercise_name: str, namespace: dict) -> None:
-    """Print the verdict of exercise ``exercise_name`` of ``module_name`` on ``namespace``.
+# --- answers and verdicts ----------------------------------------------------------------------
 
-    The lesson's module is reloaded first, so a ``q1`` the notebook replaced or changed
-    does not answer for the course's check.
+
+def print_carried(module_name: str, exercise_name: str, namespace: dict) -> None:
+    """In a student's kernel: print exercise ``exercise_name``'s answer as data, one JSON line.
+
+    What this prints is only ever read as data: however the student's code changed this
+    kernel, the worst it can do is carry a different answer.
     """
-    module = importlib.reload(importlib.import_module(module_name))
-    feedback = getattr(module, exercise_name).evaluate(namespace)
-    print(CHECK_MARKER + json.dumps({"status": feedback.status, "message": feedback.message}))
+    from helpers.exercises.carry import dumps
+
+    exercise = getattr(importlib.import_module(module_name), exercise_name)
+    try:
+        text = dumps(exercise.carry(namespace))
+    except ValueError as error:  # too large to carry
+        text = dumps({"state": "not_carried", "why": str(error)})
+    print(CARRY_MARKER + text)
+
+
+def print_verdict(module_name: str, exercise_name: str, carried_json: str, language: str, namespace: dict) -> None:
+    """In a course kernel: the lesson's own check judges a carried answer, in ``language``; print
+    ``{"status", "message"}`` as one JSON line. ``namespace`` is copied, so no verdict changes the next."""
+    from helpers.exercises.carry import loads
+    from helpers.i18n import set_language
+
+    exercise = getattr(importlib.import_module(module_name), exercise_name)
+    set_language(language)
+    try:
+        feedback = exercise.judge(loads(carried_json), dict(namespace))
+    finally:
+        set_language("en")
+    print(VERDICT_MARKER + json.dumps({"status": feedback.status, "message": feedback.message}))

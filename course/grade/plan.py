@@ -1,5 +1,6 @@
-"""What runs for one notebook: the course's exercise notebook as a list of cells, the student's
-answers in their slots, the training cells served by the training cache, then the checks."""
+"""What runs: for a student's notebook, the course's exercise notebook with the student's answers in
+their slots, then the cells that carry each answer out as data; for a lesson, the course's own
+cells, in the kernel whose checks judge that data. Training cells are served by the cache."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ TRAINING_PACKAGES = ("torch", "transformers", "datasets", "accelerate", "numpy",
 
 @dataclass
 class PlannedCell:
-    kind: str  # "course" (the template's own code), "answer" (the student's) or "check" (the grader's)
+    kind: str  # "course" (the template's own code), "answer" (the student's) or "carry" (the grader's)
     source: str
     exercise: str | None = None
     training: bool = False
@@ -162,47 +163,64 @@ def names_up_to(plan: list[PlannedCell], upto: int) -> set[str]:
 
 
 def training_key(plan: list[PlannedCell], upto: int, identity: str) -> str:
-    """A hash of the code that produces the training of cell ``upto``, and of the course's identity.
-
-    Answer cells before it count by their code (comments and layout aside), unless
-    :func:`affects_training` shows they cannot change it (then only their place counts).
-    """
-    names = names_up_to(plan, upto)
+    """A hash of the course's code up to the training cell ``upto`` (comments and layout aside; the
+    answer cells left out) and of the course's identity: the same in a student's plan and in the
+    course's own plan of the lesson, whose kernel alone writes the cache."""
     digest = hashlib.sha256(identity.encode())
     for cell in plan[: upto + 1]:
-        if cell.kind == "answer" and not affects_training(cell.source, names):
-            part = "an answer that cannot change the training"
-        else:
-            part = normalized(cell.source)
-        digest.update(f"\0{cell.kind}\0{part}".encode())
+        if cell.kind == "course":
+            digest.update(f"\0{normalized(cell.source)}".encode())
     return digest.hexdigest()
 
 
-def with_cache(source: str, cache_folder: str) -> str:
-    """A training cell whose ``trainer.train()`` trains once per key and is restored after."""
+def changes_training(plan: list[PlannedCell], upto: int) -> bool:
+    """Whether an answer cell before the training cell ``upto`` may change what it trains
+    (see :func:`affects_training`): then that student's kernel trains for itself."""
+    names = names_up_to(plan, upto)
+    return any(cell.kind == "answer" and affects_training(cell.source, names) for cell in plan[: upto + 1])
+
+
+def with_cache(source: str, cache_folder: str, writable: bool) -> str:
+    """A training cell whose ``trainer.train()`` is restored from the cache (and, in a course
+    kernel, trained and saved there the first time)."""
     call = training_call(source)
     trainer = call.func.value.id
-    replaced = replace_span(source, call, f"_course_grading.train_or_restore({trainer}, {cache_folder!r})")
-    return "import course.grade.in_kernel as _course_grading\n" + replaced
+    replacement = f"_course_grading.train_or_restore({trainer}, {cache_folder!r}, writable={writable})"
+    return f"{KERNEL_IMPORT}\n" + replace_span(source, call, replacement)
 
 
-def check_source(lesson: Lesson, exercise: str) -> str:
+KERNEL_IMPORT = "import course.grade.in_kernel as _course_grading"
+
+
+def carry_source(lesson: Lesson, exercise: str) -> str:
+    """The cell that prints a student's answer to ``exercise`` as data."""
+    return f"{KERNEL_IMPORT}\n_course_grading.print_carried({lesson.module!r}, {exercise!r}, globals())"
+
+
+def verdict_source(lesson: Lesson, exercise: str, carried_json: str, language: str) -> str:
+    """The cell that has the lesson's check judge a carried answer, in the student's language."""
     return (
-        "import course.grade.in_kernel as _course_grading\n"
-        f"_course_grading.report_check({lesson.module!r}, {exercise!r}, globals())"
+        f"{KERNEL_IMPORT}\n_course_grading.print_verdict("
+        f"{lesson.module!r}, {exercise!r}, {carried_json!r}, {language!r}, globals())"
     )
 
 
-def build_plan(
+def cache_folder(cache_root: str, lesson: Lesson, key: str) -> str:
+    return str(Path(cache_root) / f"{lesson.name}-{key[:20]}")
+
+
+def student_plan(
     lesson: Lesson,
     answers: dict[str, str],
     skip_answers: set[str],
-    skip_checks: set[str],
+    skip_carries: set[str],
     cache_root: str | None,
     identity: str,
 ) -> list[PlannedCell]:
-    """The cells to run: the course's notebook, the student's answers in their slots, then
-    one check per exercise. A skipped answer (it hung before) leaves its slot out."""
+    """What runs in a student's kernel: the course's notebook with the student's answers in their
+    slots (a skipped answer, one that hung before, leaves its slot out), then one cell per
+    exercise that prints the answer as data. A training cell restores the course kernel's
+    training from the cache, unless an answer before it may change it."""
     plan = []
     for cell in template_cells(lesson):
         if cell.kind == "answer":
@@ -212,14 +230,26 @@ def build_plan(
         plan.append(cell)
     if cache_root:
         for index, cell in enumerate(plan):
-            if cell.training:
-                key = training_key(plan, index, identity)
-                cell.source = with_cache(cell.source, str(Path(cache_root) / f"{lesson.name}-{key[:20]}"))
+            if cell.training and not changes_training(plan, index):
+                folder = cache_folder(cache_root, lesson, training_key(plan, index, identity))
+                cell.source = with_cache(cell.source, folder, writable=False)
     plan += [
-        PlannedCell("check", check_source(lesson, e.name), exercise=e.name)
+        PlannedCell("carry", carry_source(lesson, e.name), exercise=e.name)
         for e in lesson.exercises
-        if e.name not in skip_checks
+        if e.name not in skip_carries
     ]
+    return plan
+
+
+def course_plan(lesson: Lesson, cache_root: str | None, identity: str) -> list[PlannedCell]:
+    """What runs in the lesson's course kernel: the course's own cells only, no answer cell; its
+    training cells train once and fill the cache that the students' kernels read."""
+    plan = [cell for cell in template_cells(lesson) if cell.kind == "course"]
+    if cache_root:
+        for index, cell in enumerate(plan):
+            if cell.training:
+                folder = cache_folder(cache_root, lesson, training_key(plan, index, identity))
+                cell.source = with_cache(cell.source, folder, writable=True)
     return plan
 
 

@@ -1,9 +1,10 @@
-"""The grader's outputs: grades.csv, summary.csv and report.html (the last stage of `python -m course grade`).
+"""What the instructor reads and hands back: ``grades.csv``, ``summary.csv``, ``report.html`` (the
+class), ``feedback/<student>.html`` (one page per student, in the student's language) and the
+grades at the top of each executed notebook. HTML comes from Jinja2 templates in ``templates/``.
 
-``report.html`` stands alone (the plot is an embedded PNG): per exercise, the share of
-the class correct, the count of each status, and the most common messages of wrong
-answers and of errors with their counts; then each student's total and the grader's
-notes (files skipped, notebooks that could not be read...).
+``report.html`` stands alone (the plot is an embedded PNG): per exercise, its points, the share of
+the class correct, the count of each status and the most common messages of wrong answers and
+of errors; then each student's total and the grader's notes.
 """
 
 from __future__ import annotations
@@ -11,42 +12,46 @@ from __future__ import annotations
 import base64
 import csv
 import datetime
-import html
 import io
 from pathlib import Path
 
+import jinja2
+import nbformat
 import pandas as pd
 
-GRADE_COLUMNS = ["student", "lesson", "exercise", "status", "message"]
-SUMMARY_COLUMNS = ["student", "correct", "total"]
-STATUSES = ("correct", "wrong", "unanswered", "error")
+from ..catalog import STATUSES
+from . import messages as M
+from .lessons import Lesson
+from .points import shown
+from .results import GRADE_COLUMNS, SUMMARY_COLUMNS, NotebookResult
+
 COLORS = {"correct": "#2e7d32", "wrong": "#f9a825", "unanswered": "#bdbdbd", "error": "#c62828"}
 TOP_MESSAGES = 5
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("course.grade", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(
+            {key: shown(value) if isinstance(value, float) else value for key, value in row.items()} for row in rows
+        )
 
 
-def summary_rows(grades: pd.DataFrame, students: list[str]) -> list[dict]:
-    """Each student's count of correct exercises out of all the graded exercises."""
-    rows = []
-    for student in students:
-        mine = grades[grades["student"] == student]
-        rows.append({"student": student, "correct": int((mine["status"] == "correct").sum()), "total": len(mine)})
-    return rows
-
-
-def exercise_table(grades: pd.DataFrame, lessons) -> pd.DataFrame:
-    """One row per exercise in course order: counts of each status, share correct, labels."""
+def exercise_table(grades: pd.DataFrame, lessons: dict[str, Lesson]) -> pd.DataFrame:
+    """One row per exercise in course order: counts of each status, share correct, points, labels."""
     answer_names = {(lesson.name, e.name): e.answer_name for lesson in lessons.values() for e in lesson.exercises}
     counts = grades.groupby(["lesson", "exercise"])["status"].value_counts().unstack(fill_value=0)
     counts = counts.reindex(columns=list(STATUSES), fill_value=0)
     counts["students"] = counts[list(STATUSES)].sum(axis=1)
     counts["share_correct"] = counts["correct"] / counts["students"]
+    counts["points"] = grades.groupby(["lesson", "exercise"])["max_points"].first()
     counts = counts.reset_index()
     counts["label"] = [
         f"{lesson} {exercise} ({answer_names.get((lesson, exercise), '?')})"
@@ -90,66 +95,111 @@ def common_messages(grades: pd.DataFrame, lesson: str, exercise: str, status: st
     return [(str(text), int(count)) for text, count in counts.head(TOP_MESSAGES).items()]
 
 
-def message_list(items: list[tuple[str, int]]) -> str:
-    if not items:
-        return "<span class='none'>none</span>"
-    return "<ol>" + "".join(f"<li><b>{count}&times;</b> {html.escape(text)}</li>" for text, count in items) + "</ol>"
+def feedback_name(student: str) -> str:
+    """The file of a student's feedback page, inside ``feedback/``."""
+    return f"{student}.html"
 
 
-def report_html(grades: pd.DataFrame, summary: list[dict], lessons, notes: list[str], seconds: float) -> str:
+def report_html(grades, summary, languages, lessons, notes, seconds, sandbox, roster, lms_file) -> str:
     """The class report as one HTML page."""
     table = exercise_table(grades, lessons) if len(grades) else None
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>Class report</title><style>",
-        "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}",
-        "table{border-collapse:collapse;width:100%;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
-        "vertical-align:top;text-align:left}th{background:#f3f3f3}ol{margin:0;padding-left:1.4em}"
-        ".none{color:#888}.num{text-align:right}img{max-width:100%}",
-        "</style></head><body>",
-        "<h1>Class report</h1>",
-        f"<p>{len(summary)} students, {0 if table is None else len(table)} exercises, graded "
-        f"{datetime.datetime.now():%Y-%m-%d %H:%M} in {seconds / 60:.1f} min by "
-        "<code>python -m course grade</code>: each answer run in a fresh kernel and judged by the course's own "
-        "check; saved outputs are never read. Details: <code>grades.csv</code>, <code>summary.csv</code>, "
-        "and the executed notebooks in <code>executed/</code>.</p>",
-    ]
-    if table is None:
-        parts.append("<p>No exercise notebook was graded.</p>")
-    else:
-        parts += [
-            "<h2>Share of the class correct on each exercise</h2>",
-            f"<img alt='share of the class correct on each exercise' src='data:image/png;base64,{plot_png(table)}'>",
-            "<h2>Exercises and the most common mistakes</h2>",
-            "<table><tr><th>exercise</th><th>correct</th><th>wrong</th><th>unanswered</th><th>error</th>"
-            "<th>most common wrong-answer messages</th><th>most common errors</th></tr>",
-        ]
-        for row in table.itertuples():
-            wrong = common_messages(grades, row.lesson, row.exercise, "wrong")
-            errors = common_messages(grades, row.lesson, row.exercise, "error")
-            parts.append(
-                f"<tr><td>{html.escape(row.label)}</td><td class='num'>{row.correct} ({row.share_correct:.0%})</td>"
-                f"<td class='num'>{row.wrong}</td><td class='num'>{row.unanswered}</td><td class='num'>{row.error}</td>"
-                f"<td>{message_list(wrong)}</td><td>{message_list(errors)}</td></tr>"
-            )
-        parts.append("</table>")
-    parts += ["<h2>Students</h2><table><tr><th>student</th><th>correct</th><th>total</th></tr>"]
-    parts += [
-        f"<tr><td>{html.escape(row['student'])}</td><td class='num'>{row['correct']}</td>"
-        f"<td class='num'>{row['total']}</td></tr>"
+    exercises = []
+    for row in table.itertuples() if table is not None else ():
+        exercises.append(
+            {
+                "label": row.label,
+                "points": shown(row.points),
+                "correct": row.correct,
+                "share": f"{row.share_correct:.0%}",
+                "wrong": row.wrong,
+                "unanswered": row.unanswered,
+                "error": row.error,
+                "wrong_messages": common_messages(grades, row.lesson, row.exercise, "wrong"),
+                "error_messages": common_messages(grades, row.lesson, row.exercise, "error"),
+            }
+        )
+    students = [
+        {
+            **row,
+            "points": shown(row["points"]),
+            "max_points": shown(row["max_points"]),
+            "language": languages.get(row["student"], ""),
+            "feedback": f"feedback/{feedback_name(row['student'])}",
+        }
         for row in summary
     ]
-    parts.append("</table><h2>Notes</h2>")
-    notes_html = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
-    parts.append(f"<ul>{notes_html}</ul>" if notes else "<p>None.</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return TEMPLATES.get_template("report.html.j2").render(
+        students=students,
+        exercises=exercises,
+        plot=plot_png(table) if table is not None else "",
+        date=f"{datetime.datetime.now():%Y-%m-%d %H:%M}",
+        minutes=f"{seconds / 60:.1f}",
+        sandbox=sandbox,
+        notes=notes,
+        roster=roster,
+        lms_file=lms_file,
+    )
 
 
-def write_outputs(out: Path, rows: list[dict], students: list[str], lessons, notes: list[str], seconds: float) -> None:
-    """grades.csv, summary.csv and report.html in ``out``."""
+def feedback_html(student: str, rows: list[dict], summary: dict, language: str) -> str:
+    """A student's page to hand back: each exercise's status, points and message, in their language."""
+    words = {key: M.translate(text, language) for key, text in M.PAGE.items()}
+    total = words["total"].format(
+        points=shown(summary["points"]),
+        max_points=shown(summary["max_points"]),
+        correct=summary["correct"],
+        exercises=summary["exercises"],
+    )
+    shown_rows = [
+        {
+            **row,
+            "status_words": M.translate(M.STATUS_WORDS[row["status"]], language),
+            "points": shown(row["points"]),
+            "max_points": shown(row["max_points"]),
+        }
+        for row in rows
+    ]
+    graded = words["graded"].format(date=f"{datetime.date.today():%Y-%m-%d}")
+    return TEMPLATES.get_template("feedback.html.j2").render(
+        student=student, rows=shown_rows, words=words, total=total, graded=graded, language=language
+    )
+
+
+def annotate_executed(results: list[NotebookResult], rows: list[dict]) -> None:
+    """Put each notebook's grades, as the student's rows say them, at the top of its executed copy."""
+    by_notebook = {(row["student"], row["lesson"], row["exercise"]): row for row in rows}
+    for result in results:
+        path = result.executed
+        if not path or not Path(path).is_file():
+            continue
+        notebook = nbformat.read(path, as_version=4)
+        lines = []
+        for exercise in result.job.lesson.exercises:
+            status, message = result.rows[exercise.name]
+            row = by_notebook.get((result.job.student, result.job.lesson.name, exercise.name))
+            text = M.text_in(message, result.job.language)
+            chosen = "" if row and row["message"] == text else " (another notebook of this lesson gave the grades)"
+            lines.append(f"- {exercise.name}: **{status}**: {text}{chosen}")
+        intro = nbformat.v4.new_markdown_cell(
+            f"Graded by `python -m course grade`: the course's `{result.job.lesson.template.name}` with the answer "
+            f"cells of `{result.job.display}`.\n\n" + "\n".join(lines)
+        )
+        notebook.cells.insert(0, intro)
+        nbformat.write(notebook, path)
+
+
+def write_outputs(out: Path, rows, summary, languages, lessons, notes, seconds, sandbox, roster, lms_file) -> None:
+    """grades.csv, summary.csv, report.html and feedback/ in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "grades.csv", GRADE_COLUMNS, rows)
-    grades = pd.DataFrame(rows, columns=GRADE_COLUMNS)
-    summary = summary_rows(grades, students)
     write_csv(out / "summary.csv", SUMMARY_COLUMNS, summary)
-    (out / "report.html").write_text(report_html(grades, summary, lessons, notes, seconds), encoding="utf-8")
+    grades = pd.DataFrame(rows, columns=GRADE_COLUMNS)
+    page = report_html(grades, summary, languages, lessons, notes, seconds, sandbox, roster, lms_file)
+    (out / "report.html").write_text(page, encoding="utf-8")
+    feedback = out / "feedback"
+    feedback.mkdir(exist_ok=True)
+    for totals in summary:
+        student = totals["student"]
+        mine = [row for row in rows if row["student"] == student]
+        html = feedback_html(student, mine, totals, languages.get(student, "en"))
+        (feedback / feedback_name(student)).write_text(html, encoding="utf-8")

@@ -12,9 +12,11 @@ import nbformat
 
 from helpers.exercises.cells import assigned_names
 
-from ..catalog import LESSON_IMPORT
+from ..catalog import EN, LESSON_IMPORT, ZH_TW
 from ..catalog import answer_tags as tag_names
+from . import messages as M
 from .lessons import Lesson
+from .messages import say
 
 SKIPPED_NAMES = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
 
@@ -26,6 +28,15 @@ class Job:
     display: str  # "student/relative/path.ipynb"
     lesson: Lesson
     answers: dict[str, str]
+    language: str = EN.code  # the language of the student's notebook: its messages come in it
+    folder: str | None = None  # the student's folder, copied for the kernel (None: the notebook alone)
+
+
+# A file of Canvas's "Download submissions": lastfirst_[LATE_]userid_submissionid_original-name.
+CANVAS_FILE = re.compile(r"^(?P<name>[^_/]+)_(?:LATE_)?(?P<id>\d+)_\d+_(?P<file>.+)$")
+# A zh-TW notebook chooses its language in its banner cell.
+ZH_TW_LINE = re.compile(r"set_language\(\s*[\"']zh[-_]tw[\"']\s*\)", re.IGNORECASE)
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -94,11 +105,24 @@ def student_answers(notebook, lesson: Lesson) -> dict[str, str]:
     return {name: "\n\n".join(sources) for name, sources in answers.items()}
 
 
+def notebook_language(notebook) -> str:
+    """The edition a student's notebook comes from: zh-TW when its banner cell chooses it, or when
+    its prose is mostly Chinese (a student may have deleted that line); English otherwise."""
+    code = "\n".join(cell.source for cell in code_cells(notebook))
+    if ZH_TW_LINE.search(code):
+        return ZH_TW.code
+    prose = "".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    letters = [char for char in prose if char.isalpha()]
+    if letters and sum(bool(CJK.match(char)) for char in letters) / len(letters) > 0.3:
+        return ZH_TW.code
+    return EN.code
+
+
 @dataclass
 class ClassFolder:
     students: list[str]
     jobs: list[Job]
-    unreadable: dict[tuple[str, str], str]  # (student, lesson name) -> message, for a broken notebook
+    unreadable: dict[tuple[str, str], M.Said]  # (student, lesson name) -> message, for a broken notebook
     notes: list[str]
 
 
@@ -144,10 +168,18 @@ def read_notebook(path: Path):
 
 
 def discover(submissions: Path, lessons: dict[str, Lesson]) -> ClassFolder:
-    """Students (one folder each), their gradable notebooks, and a note for everything else."""
+    """Students (one folder each, or Canvas's flat files, grouped by student), their gradable
+    notebooks, and a note for everything else."""
     found = ClassFolder([], [], {}, [])
     for entry in sorted(submissions.iterdir()):
         if not visible(entry):
+            continue
+        if entry.is_file() and CANVAS_FILE.match(entry.name):
+            match = CANVAS_FILE.match(entry.name)
+            student = f"{match['name']}_{match['id']}"
+            if student not in found.students:
+                found.students.append(student)
+            add_file(found, student, None, entry, lessons, display=f"{student}/{match['file']}")
             continue
         if not entry.is_dir():
             found.notes.append(
@@ -165,9 +197,12 @@ def discover(submissions: Path, lessons: dict[str, Lesson]) -> ClassFolder:
     return found
 
 
-def add_file(found: ClassFolder, student: str, folder: Path, path: Path, lessons: dict[str, Lesson]) -> None:
-    """A job for a gradable notebook; a note (and for a broken notebook of a known lesson, error rows) else."""
-    display = f"{student}/{path.relative_to(folder).as_posix()}"
+def add_file(
+    found: ClassFolder, student: str, folder: Path | None, path: Path, lessons: dict[str, Lesson], display: str = ""
+) -> None:
+    """A job for a gradable notebook; a note (and for a broken notebook of a known lesson, error rows) else.
+    ``folder`` is the student's folder (None for a file of Canvas's flat download)."""
+    display = display or f"{student}/{path.relative_to(folder).as_posix()}"
     if path.suffix.lower() != ".ipynb":
         found.notes.append(f"{display}: not a notebook (.ipynb), skipped")
         return
@@ -176,10 +211,12 @@ def add_file(found: ClassFolder, student: str, folder: Path, path: Path, lessons
         text = path.read_text(encoding="utf-8", errors="replace")
         module = LESSON_IMPORT.search(text)
         lesson = lessons.get(module.group(1)) if module else None
-        message = f"the notebook file {path.name!r} cannot be read ({problem}); ask for a new download"
+        message = say(M.UNREADABLE, name=repr(path.name), why=problem)
         if lesson:
             found.unreadable[(student, lesson.name)] = message
-        found.notes.append(f"{display}: {message}" + ("" if lesson else "; its lesson is unknown, skipped"))
+        found.notes.append(
+            f"{display}: {message.render('en')}" + ("" if lesson else "; its lesson is unknown, skipped")
+        )
         return
     lesson = find_lesson(notebook, lessons)
     if lesson is None:
@@ -190,4 +227,6 @@ def add_file(found: ClassFolder, student: str, folder: Path, path: Path, lessons
             why = "no `from helpers.exercises.lessonNN import` and no lesson's answer names"
         found.notes.append(f"{display}: not an exercise notebook of a known lesson ({why}), skipped")
         return
-    found.jobs.append(Job(student, str(path), display, lesson, student_answers(notebook, lesson)))
+    answers = student_answers(notebook, lesson)
+    language = notebook_language(notebook)
+    found.jobs.append(Job(student, str(path), display, lesson, answers, language, str(folder) if folder else None))

@@ -4,7 +4,8 @@
     python -m course messages --check         # what a translator still has to do (exit 1 if anything)
     python -m course messages --new zh_CN     # start the catalog of another locale
 
-Extract: every ``_("...")`` and ``N_("...")`` in ``helpers/``, with Babel's Python extractor
+Extract: every ``_("...")`` and ``N_("...")`` in ``helpers/`` and ``course/grade/`` (the grader's own
+messages to students), with Babel's Python extractor
 (a ``# Translators:`` comment just above a message goes to the translator). Update: a new
 message joins each ``helpers/locale/<locale>/LC_MESSAGES/course.po`` with an empty
 translation, or, when a message that left the code was close to it, with that old
@@ -30,25 +31,29 @@ from babel.messages.pofile import read_po, write_po
 from ..catalog import ROOT
 
 SOURCE = ROOT / "helpers"
+# The code whose messages students read: the helpers, and the class grader's own messages and pages.
+SOURCES = (SOURCE, ROOT / "course" / "grade")
 LOCALE_DIR = SOURCE / "locale"
 DOMAIN = "course"
 KEYWORDS = {"_": None, "N_": None}
 PROJECT = "trainer-course-helpers"
 
 
-def extract(source: Path = SOURCE) -> Catalog:
+def extract(sources: Path | tuple[Path, ...] = SOURCES) -> Catalog:
     """The template: every message of the code, with where it is (file, no line: fewer diffs)."""
     template = Catalog(project=PROJECT, fuzzy=False, charset="utf-8")
-    found = extract_from_dir(
-        source,
-        method_map=[("**.py", "python")],
-        keywords=KEYWORDS,
-        comment_tags=("Translators:",),
-        strip_comment_tags=True,
-    )
-    for filename, lineno, message, comments, context in found:
-        where = (Path(source.name) / filename).as_posix()
-        template.add(message, locations=[(where, lineno)], auto_comments=comments, context=context)
+    for source in (sources,) if isinstance(sources, Path) else sources:
+        found = extract_from_dir(
+            source,
+            method_map=[("**.py", "python")],
+            keywords=KEYWORDS,
+            comment_tags=("Translators:",),
+            strip_comment_tags=True,
+        )
+        folder = source.relative_to(ROOT) if source.is_relative_to(ROOT) else Path(source.name)
+        for filename, lineno, message, comments, context in found:
+            where = (folder / filename).as_posix()
+            template.add(message, locations=[(where, lineno)], auto_comments=comments, context=context)
     return template
 
 

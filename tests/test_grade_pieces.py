@@ -1,0 +1,254 @@
+"""The class grader's stages, one at a time: finding a notebook's lesson and answers, what can change
+a training, the training cache restoring exactly what training gave, the points file, the LMS
+rosters, the sandbox's choice, and (one kernel, without the sandbox) what the sandbox is for."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from course.grade import synthetic as sc
+from course.grade.lessons import Lesson, course_lessons
+from course.grade.lms import RosterError, match, read_roster, write_import
+from course.grade.plan import affects_training, changes_training, course_plan, names_up_to, student_plan, template_cells
+from course.grade.points import COURSE_POINTS, PointsError, read_points
+from course.grade.sandbox import SandboxError, choose
+from course.grade.submissions import find_lesson, notebook_language, student_answers
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sc.exercise_stems()
+
+
+def lesson(number: int) -> Lesson:
+    return course_lessons()[f"helpers.exercises.lesson{number:02d}"]
+
+
+def test_every_exercise_notebook_of_the_course_is_a_known_lesson():
+    lessons = course_lessons()
+    assert sorted(lesson.name for lesson in lessons.values()) == LESSONS
+    assert all(lesson.exercises for lesson in lessons.values())
+
+
+def test_lost_tags_and_a_lost_import_line_still_find_the_lesson_and_the_answers():
+    notebook = sc.student_notebook(sc.template_path(LESSONS[1]), {"q2": "total_steps = 690"}, strip_tags=True)
+    notebook.cells = [cell for cell in notebook.cells if "helpers.exercises" not in cell.source]
+    assert find_lesson(notebook, course_lessons()).name == LESSONS[1]
+    answers = student_answers(notebook, lesson(2))
+    assert answers["q2"] == "total_steps = 690"
+    assert answers["q1"].startswith("every_50_steps = ____")
+
+
+def test_a_notebooks_language_is_its_editions():
+    assert notebook_language(sc.student_notebook(sc.template_path(LESSONS[0], "zh-TW"))) == "zh-TW"
+    assert notebook_language(sc.student_notebook(sc.template_path(LESSONS[0]))) == "en"
+    zh = sc.student_notebook(sc.template_path(LESSONS[0], "zh-TW"))
+    zh.cells = [cell for cell in zh.cells if "set_language" not in cell.source]  # the line deleted: the prose tells
+    assert notebook_language(zh) == "zh-TW"
+
+
+@pytest.mark.parametrize(
+    "code, affects",
+    [
+        (
+            "from sklearn.metrics import f1_score\n\n\ndef compute_metrics_prf(eval_preds):\n    return f1_score(1, 2)",
+            False,
+        ),
+        ("compute_metrics_prf = None", False),
+        ("def compute_metrics_prf(eval_preds):\n    return ____\n\n\ncompute_metrics_prf((1, 2))", True),
+        ("metric = None", True),  # the training cell uses metric
+        ("import numpy as np\nnp.random.seed(0)", True),
+        ("@decorated\ndef compute_metrics_prf(eval_preds):\n    pass", True),
+        ("%time x = 1", True),  # not plain Python: counts as changing it
+    ],
+)
+def test_which_answers_before_a_training_cell_can_change_it(code, affects):
+    plan = template_cells(lesson(5))
+    training = next(index for index, cell in enumerate(plan) if cell.training)
+    names = names_up_to(plan, training)
+    assert {"metric", "tokenized_datasets", "set_seed"} <= names and "compute_metrics_prf" not in names
+    assert affects_training(code, names) is affects
+
+
+def training_cell(plan):
+    return next(cell for cell in plan if cell.training)
+
+
+def test_a_student_restores_the_course_kernels_training_unless_an_answer_may_change_it(tmp_path):
+    """Only the course kernel writes the cache; a student's kernel reads the same entry, or trains alone."""
+    course = training_cell(course_plan(lesson(5), str(tmp_path), "identity")).source
+    assert "writable=True" in course and "trainer.train()" not in course
+    neutral = student_plan(
+        lesson(5), {"q1": "def compute_metrics_prf(p):\n    return 2"}, set(), set(), str(tmp_path), "identity"
+    )
+    restored = training_cell(neutral).source
+    assert "writable=False" in restored
+    assert (
+        restored.split("train_or_restore(trainer, ")[1].split(",")[0]
+        == course.split("train_or_restore(trainer, ")[1].split(",")[0]
+    )
+    changing = student_plan(lesson(5), {"q1": "metric = None"}, set(), set(), str(tmp_path), "identity")
+    assert (
+        "\ntrainer.train()\n" in training_cell(changing).source
+        and "train_or_restore" not in training_cell(changing).source
+    )
+    plan = template_cells(lesson(5))
+    assert not changes_training(plan, next(i for i, cell in enumerate(plan) if cell.training))
+    assert [cell.kind for cell in neutral[-3:]] == ["carry"] * 3
+
+
+def test_a_restored_training_gives_the_same_predictions_state_and_checks(
+    offline_profile, tokenizer, tokenized, tmp_path
+):
+    """Train once through the cache, restore it into a fresh Trainer (as a student's kernel does, read-only):
+    the same predictions bit for bit, the same log_history, and the same verdicts of lesson 4's and 5's checks.
+    The entry holds no pickle."""
+    from course.grade import in_kernel as grading
+    from helpers import load_mrpc_metric
+    from helpers.exercises import lesson04, lesson05
+    from training import make_trainer
+
+    cache = str(tmp_path / "cache" / "key")
+    settings = dict(train_pairs=32, max_steps=4, eval_strategy="steps", eval_steps=2, logging_steps=2)
+
+    def run(cached: bool, writable: bool = True) -> dict:
+        trainer = make_trainer(offline_profile, tokenizer, tokenized, tmp_path / "run", **settings)
+        output = grading.train_or_restore(trainer, cache, writable=writable) if cached else trainer.train()
+        namespace = {
+            "np": np,
+            "predictions": trainer.predict(tokenized["validation"]),
+            "log_history": trainer.state.log_history,
+            "metric": load_mrpc_metric(offline_profile),
+        }
+        for exercise in (*lesson04.exercises.exercises, *lesson05.exercises.exercises[:2]):
+            exec(textwrap.dedent(exercise.solution_code), namespace)
+        verdicts = [e.evaluate(namespace) for e in (*lesson04.exercises.exercises, *lesson05.exercises.exercises)]
+        return {"output": output, "namespace": namespace, "verdicts": verdicts, "training": trainer.model.training}
+
+    trained, restored = run(cached=True), run(cached=True, writable=False)
+    assert (Path(cache) / "done.json").is_file()
+    assert not list(Path(cache).glob("*.pkl")), "no pickle in the cache: loading an entry runs no code"
+    assert np.array_equal(
+        trained["namespace"]["predictions"].predictions, restored["namespace"]["predictions"].predictions
+    )
+    assert trained["namespace"]["log_history"] == restored["namespace"]["log_history"]
+    assert trained["output"] == restored["output"] and trained["training"] == restored["training"]
+    assert trained["verdicts"] == restored["verdicts"]
+    assert [v.status for v in restored["verdicts"][:5]] == ["correct"] * 5
+    plain = run(cached=False)  # and a plain train() gives what the cache holds
+    assert np.array_equal(
+        plain["namespace"]["predictions"].predictions, restored["namespace"]["predictions"].predictions
+    )
+    assert plain["verdicts"] == restored["verdicts"]
+
+
+# --- points ----------------------------------------------------------------------------------------
+
+
+def test_the_course_points_file_gives_every_exercise_its_points():
+    points = read_points(COURSE_POINTS, course_lessons())
+    assert len(points) == 3 * len(LESSONS)
+    assert points[("01_tokenization", "q1")] == 1 and points[("07_use_and_share", "q3")] == 2
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[points.01_tokenization]\nq1 = 'many'", "q1 = 'many' is not a number of points. Fix: give a number"),
+        ("[points.01_tokenization]\nq9 = 1", "q9 is not an exercise of that lesson. Fix: use one of: q1, q2, q3"),
+        ("[points.99_nothing]\nq1 = 1", "[points.99_nothing] is not a lesson of the course. Fix: use one of:"),
+        ("[points.01_tokenization]\nq1 = -1", "q1 = -1 is not a number of points"),
+        ("[points.01_tokenization\nq1 = 1", "is not valid TOML"),
+        ("[grades]\nq1 = 1", "unknown table 'grades'"),
+    ],
+)
+def test_a_bad_points_file_is_one_line_naming_the_fix(tmp_path, text, message):
+    path = tmp_path / "points.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PointsError, match="Fix:") as caught:
+        read_points(path, course_lessons())
+    assert message in str(caught.value)
+
+
+def test_an_unlisted_exercise_is_worth_one_point(tmp_path):
+    path = tmp_path / "points.toml"
+    path.write_text("[points.01_tokenization]\nq3 = 5\n", encoding="utf-8")
+    points = read_points(path, course_lessons())
+    assert points[("01_tokenization", "q3")] == 5 and points[("01_tokenization", "q1")] == 1
+    assert points[("02_training_arguments", "q3")] == 1
+
+
+# --- LMS rosters -------------------------------------------------------------------------------------
+
+CANVAS = (
+    "Student,ID,SIS User ID,SIS Login ID,Section,Exercises (123)\n"
+    "    Points Possible,,,,,28\n"
+    '"Chen, Ada",12345,s1,ada,Section A,\n'
+    '"Lin, Bo",23456,s2,bo,Section A,\n'
+    '"Wu, Cai",34567,s3,cai,Section A,\n'
+)
+
+
+def totals(points: float) -> dict:
+    return {"points": points, "max_points": 28.0, "correct": 3, "exercises": 21}
+
+
+def test_canvas_folders_match_by_id_or_name_and_the_others_are_listed(tmp_path):
+    path = tmp_path / "canvas.csv"
+    path.write_text(CANVAS, encoding="utf-8")
+    roster = match(read_roster(path), ["chenada_12345", "Bo Lin", "zed"])
+    assert roster.kind == "canvas"
+    assert roster.matched == {"chenada_12345": 0, "Bo Lin": 1}
+    assert roster.folders == ["zed"] and roster.entries == ["Wu, Cai (34567)"]
+    written = write_import(tmp_path, roster, {"chenada_12345": totals(28), "Bo Lin": totals(4.5)}, "Trainer course")
+    assert written.read_text(encoding="utf-8").splitlines() == [
+        "Student,ID,SIS User ID,SIS Login ID,Section,Trainer course",
+        "Points Possible,,,,,28",
+        '"Chen, Ada",12345,s1,ada,Section A,28',
+        '"Lin, Bo",23456,s2,bo,Section A,4.5',
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("name,score\nada,1\n", "neither a Canvas Gradebook export"),
+        ("Identifier,Full name,Grade\n", "lists no student"),
+    ],
+)
+def test_a_roster_that_is_neither_canvas_nor_moodle_names_the_fix(tmp_path, text, message):
+    path = tmp_path / "roster.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RosterError, match="Fix:") as caught:
+        read_roster(path)
+    assert message in str(caught.value)
+    with pytest.raises(RosterError, match="no roster at"):
+        read_roster(tmp_path / "missing.csv")
+
+
+# --- the sandbox -------------------------------------------------------------------------------------
+
+
+def test_without_bubblewrap_auto_says_so_and_on_refuses(monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    assert "bubblewrap is not installed" in choose("auto").why and not choose("auto").on
+    with pytest.raises(SandboxError, match=r"--sandbox on, but bubblewrap is not installed.*Fix: install bubblewrap"):
+        choose("on")
+    assert not choose("off").on
+
+
+def test_a_grade_run_says_its_sandbox_first_and_on_without_bwrap_stops(tmp_path):
+    (tmp_path / "class").mkdir()
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}  # no bwrap on this PATH
+    command = [sys.executable, "-m", "course", "grade", str(tmp_path / "class"), "--out", str(tmp_path / "out")]
+    done = subprocess.run([*command, "--sandbox", "on"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--sandbox on, but bubblewrap is not installed" in done.stderr and "Fix: install bubblewrap" in done.stderr
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0].startswith("sandbox: none: bubblewrap is not installed")
