@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test lint unit nbval test-floors notebooks zh-tw messages solutions grade benchmark data site test-site clean
+.PHONY: install course test test-fast lint unit nbval test-floors notebooks zh-tw messages solutions grade benchmark data site test-site clean
 
 install: $(INSTALLED)
 
@@ -27,8 +27,21 @@ $(INSTALLED): requirements.txt pyproject.toml
 course: install
 	$(BIN)/python -m course run
 
-## Lint, unit tests (the exercises' checks and solutions included), then nbval over the notebooks.
-test: lint unit nbval
+## Lint, then every test tier in one run: the unit tests (the grader's and the exercises' included) and
+## nbval over the notebooks, two processes at once (pytest-xdist), one thread each, sharing one
+## training cache (course/testing.py): what the notebooks, their zh-TW twins and the tests train twice
+## trains once. The cache starts empty on every run.
+TEST_CACHE ?= build/test-training-cache
+TEST_PROCESSES ?= 2
+
+test: lint install
+	rm -rf $(TEST_CACHE)
+	OMP_NUM_THREADS=1 COURSE_TRAINING_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest -n $(TEST_PROCESSES) \
+		--dist loadscope --nbval --nbval-current-env $(NBVAL_NOTEBOOKS) tests
+
+## The fast tier only (seconds): no training, no kernel, no second Python.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" tests
 
 ## ruff: lint and formatting of helpers, scripts, benchmarks, tests and the notebooks' code.
 lint: install
@@ -43,9 +56,10 @@ unit: install
 # lesson twins have the English code but the language line, which tests/test_zh_tw.py checks).
 NBVAL_ZH_TW := notebooks/zh-TW/01_tokenization.ipynb notebooks/zh-TW/02_training_arguments.ipynb \
 	$(sort $(wildcard notebooks/zh-TW/*_exercises.ipynb))
+NBVAL_NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb)) $(NBVAL_ZH_TW)
 
 nbval: install
-	$(BIN)/python -m pytest --nbval --nbval-current-env notebooks/[0-9]*.ipynb $(NBVAL_ZH_TW)
+	$(BIN)/python -m pytest --nbval --nbval-current-env $(NBVAL_NOTEBOOKS)
 
 ## The declared version floors (requirements-floors.txt, the `>=` of pyproject.toml) in their
 ## own environment: the unit tests of the helpers, the script and training, and notebooks 1 to 3 under nbval.

@@ -4,10 +4,12 @@ building GLUE-layout files. The Trainer factory for the training tests is in ``t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from course import training_cache
 from helpers import load_mrpc, quiet_library_output, resolve_profile
 
 HEADER = "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String"
@@ -39,8 +41,9 @@ def tokenized(bundled, tokenizer):
 @pytest.fixture(scope="session")
 def trained(offline_profile, tokenizer, tokenized, tmp_path_factory):
     """The offline fine-tune with the notebooks' settings, trained once for all the tests that need a
-    trained model (about a minute and a half on a 2-core CPU): its validation metrics and predictions,
-    and the model itself (tests that change it work on a copy).
+    trained model (about a minute and a half on a 2-core CPU; under make test, once for every test
+    process, through the run's training cache): its validation metrics and predictions, and the
+    model itself (tests that change it work on a copy).
 
     Both are computed right after training: a Trainer built later (by another test) resets the
     shared Accelerate state that this Trainer's evaluate() would need.
@@ -48,7 +51,15 @@ def trained(offline_profile, tokenizer, tokenized, tmp_path_factory):
     from training import make_trainer
 
     trainer = make_trainer(offline_profile, tokenizer, tokenized, tmp_path_factory.mktemp("trained"))
-    trainer.train()
+    cache = os.environ.get(training_cache.CACHE_VARIABLE)
+    if cache:  # make test: one training for every test process of the run
+        import torch
+
+        code = [Path(__file__).with_name("training.py").read_text(encoding="utf-8"), "the trained fixture"]
+        entry = training_cache.entry(cache, training_cache.key(code, training_cache.identity(torch.get_num_threads())))
+        training_cache.train_or_restore(trainer, str(entry))
+    else:
+        trainer.train()
     return {
         "evaluation": trainer.evaluate(),
         "predictions": trainer.predict(tokenized["validation"]),

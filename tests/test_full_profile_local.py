@@ -18,6 +18,8 @@ import pytest
 from course.notebooks import run_notebook
 from helpers import BUNDLED_DATA_DIR
 
+pytestmark = pytest.mark.slow  # trains, and runs lessons 3 and 5 in kernels
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The lessons whose code trains and evaluates with the profile's settings and metric.

@@ -10,6 +10,7 @@ import base64
 import csv
 import hashlib
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -19,8 +20,10 @@ from pathlib import Path
 import pytest
 
 from course.grade import synthetic as sc
+from course.training_cache import CACHE_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # the grader runs kernels: minutes
 
 CELL_TIMEOUT_S = 30
 LOOP_FOREVER = (
@@ -269,8 +272,11 @@ def folder_digest(folder: Path) -> dict[str, str]:
 
 
 def grade(submissions: Path, out: Path, *options: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """The grader as an instructor runs it; under make test, with the run's training cache."""
+    cache = os.environ.get(CACHE_VARIABLE)
+    shared = ("--cache", cache) if cache and "--no-cache" not in options else ()
     return subprocess.run(
-        [sys.executable, "-m", "course", "grade", str(submissions), "--out", str(out), *options],
+        [sys.executable, "-m", "course", "grade", str(submissions), "--out", str(out), *shared, *options],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -102,13 +102,14 @@ def test_a_student_restores_the_course_kernels_training_unless_an_answer_may_cha
     assert [cell.kind for cell in neutral[-3:]] == ["carry"] * 3
 
 
+@pytest.mark.slow
 def test_a_restored_training_gives_the_same_predictions_state_and_checks(
     offline_profile, tokenizer, tokenized, tmp_path
 ):
     """Train once through the cache, restore it into a fresh Trainer (as a student's kernel does, read-only):
     the same predictions bit for bit, the same log_history, and the same verdicts of lesson 4's and 5's checks.
     The entry holds no pickle."""
-    from course.grade import in_kernel as grading
+    from course import training_cache as grading
     from helpers import load_mrpc_metric
     from helpers.exercises import lesson04, lesson05
     from training import make_trainer
@@ -242,6 +243,7 @@ def test_without_bubblewrap_auto_says_so_and_on_refuses(monkeypatch):
     assert not choose("off").on
 
 
+@pytest.mark.slow
 def test_a_grade_run_says_its_sandbox_first_and_on_without_bwrap_stops(tmp_path):
     (tmp_path / "class").mkdir()
     env = {**os.environ, "PATH": str(Path(sys.executable).parent)}  # no bwrap on this PATH
@@ -252,3 +254,26 @@ def test_a_grade_run_says_its_sandbox_first_and_on_without_bwrap_stops(tmp_path)
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[0].startswith("sandbox: none: bubblewrap is not installed")
+
+
+@pytest.mark.parametrize("number", [4, 5, 7])
+def test_the_notebook_its_twin_and_the_graders_course_kernel_share_one_training(number, tmp_path):
+    """The training cache's key of a lesson's exercise training is the same whether the grader's course
+    kernel, the English notebook or its zh-TW twin runs it (make test shares the entry)."""
+    from course.catalog import EDITIONS
+    from course.training_cache import entry, key
+    from course.training_cache import normalized as plain
+
+    grader = training_cell(course_plan(lesson(number), str(tmp_path), "identity")).source
+    folder = grader.split("train_or_restore(trainer, ")[1].split(",")[0].strip("'")
+    for edition in EDITIONS:
+        cells = [
+            c.source
+            for c in sc.student_notebook(
+                lesson(number).template.parent.parent / edition.notebook_path(f"{LESSONS[number - 1]}_exercises")
+            ).cells
+            if c.cell_type == "code"
+        ]
+        upto = next(i for i, source in enumerate(cells) if "trainer.train()" in source)
+        assert str(entry(tmp_path, key(cells[: upto + 1], "identity"))) == folder, edition.code
+    assert plain("from helpers.i18n import set_language\n\nset_language('zh-TW')\nx = 1") == plain("x = 1")

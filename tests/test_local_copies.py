@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from course.data.local_copies import write_glue_folder
 from helpers import load_mrpc_folder
 from helpers.data import NO_LABEL
@@ -27,6 +29,7 @@ def test_a_written_copy_reads_back_as_the_same_pairs(bundled, tmp_path):
     assert all(copy[split].features == bundled["train"].features for split in copy)
 
 
+@pytest.mark.slow
 def test_without_the_hub_it_names_the_fix(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "course", "local-copies", str(tmp_path / "copies")],

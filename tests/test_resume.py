@@ -13,6 +13,8 @@ from helpers import latest_unfinished_checkpoint, load_mrpc, resolve_profile, re
 from helpers.profiles import BUNDLED_DATA_DIR
 from training import make_trainer, save_tiny_bert
 
+pytestmark = pytest.mark.slow  # five short trainings
+
 # Small on purpose: 64 pairs, batch 8 -> 8 steps per epoch, 2 epochs = 16 steps.
 SETTINGS = dict(
     train_pairs=64,

@@ -20,11 +20,11 @@ import sys
 import time
 from pathlib import Path
 
+from ..training_cache import identity
 from .execute import grade_class
 from .kernel import Settings
 from .lessons import course_lessons
 from .lms import RosterError, match, read_roster, write_import
-from .plan import course_identity
 from .points import COURSE_POINTS, PointsError, read_points
 from .report import annotate_executed, write_outputs
 from .results import grade_rows, notebook_results, student_languages, summary_rows
@@ -112,7 +112,7 @@ def main(argv=None, prog=None) -> int:
         args.cell_timeout,
         args.notebook_timeout,
         str(cache) if cache else None,
-        course_identity(threads),
+        identity(threads),
         threads,
         str((args.out / "executed").resolve()),
         sandbox,

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import nbformat
 
+from ..training_cache import TRAINING_MARKER
 from . import messages as M
-from .in_kernel import CARRY_MARKER, TRAINING_MARKER
+from .in_kernel import CARRY_MARKER
 from .kernel import CellStuck, Kernel, Settings, error_of, marked_lines, remaining
 from .lessons import Lesson
 from .messages import Said, say

