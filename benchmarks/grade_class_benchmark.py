@@ -5,8 +5,9 @@
 Writes OUT/submissions (every exercise notebook for each student: half the class with
 every solution, the rest blanks, wrong answers, answers that raise and a mix; a fifth
 with their own top-level code in the answer before lesson 5's training cell), runs
-``python -m course grade`` on it with an empty training cache, as an instructor would, and
-prints the wall time, the statuses and how many trainings ran or were reused.
+``python -m course grade`` on it with an empty training cache (in its sandbox, where the machine
+has bubblewrap), as an instructor would, and prints the wall time, the statuses, the seconds per
+notebook and how many of the students' trainings were restored or ran.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import csv
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +45,7 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "grade-benchmark")
+    parser.add_argument("--sandbox", choices=["auto", "on", "off"], default="auto")
     args = parser.parse_args(argv)
 
     submissions, grades = args.out / "submissions", args.out / "grades"
@@ -68,9 +71,21 @@ def main(argv=None) -> int:
         if ", training " in line
         for word in line.split(", training ")[1].split("/")
     )
+    lines = done.stderr.splitlines()
+    seconds_by_lesson: dict[str, list[float]] = {}
+    for line in lines:
+        found = re.search(r"\((\d\d)_[a-z_]+\): ran in (\d+) s", line)
+        if found:
+            seconds_by_lesson.setdefault(found.group(1), []).append(float(found.group(2)))
+    means = ", ".join(f"{lesson}: {sum(v) / len(v):.1f}" for lesson, v in sorted(seconds_by_lesson.items()))
+    print(lines[0])
     print(f"graded {len(notebooks)} notebooks in {seconds / 60:.1f} min ({seconds:.0f} s) with --jobs {args.jobs}")
+    print(f"seconds per student notebook (wall, {args.jobs} at a time), mean by lesson: {means}")
     print(f"statuses: {dict(statuses)}")
-    print(f"training cells: {dict(trainings)} (trained: run for real; restored: loaded from the cache)")
+    print(
+        f"students' training cells: {dict(trainings)} (restored: the course kernel's training, from the cache; "
+        "trained: a student whose answer may change the training trains alone)"
+    )
     print(f"log: {args.out / 'grader.log'}; report: {grades / 'report.html'}")
     return 0
 
