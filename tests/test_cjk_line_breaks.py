@@ -1,7 +1,8 @@
 """No stray space in zh-TW text: no line break between two CJK characters wherever a zh-TW text
 is shown, since browsers (Colab, JupyterLab, GitHub, the website) show it as a space
-(course/i18n/cjk.py). Counted in the zh-TW notebooks' markdown and the message catalog; each one
-found is named by file and line."""
+(course/i18n/cjk.py). Counted in the zh-TW notebooks' markdown, README.zh-TW.md, docs/zh-TW/,
+the website's own zh-TW pages and the message catalog; each one found is named by file and line.
+The website as built is checked in Chromium by tests/site/."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from course.catalog import ZH_TW, notebook_names
+from course.catalog import DOCS, ZH_TW, notebook_names
 from course.i18n import zh_tw as build_zh_tw
 from course.i18n.cjk import join_line_breaks, line_breaks, text_breaks
 
@@ -50,10 +51,14 @@ def catalog_breaks(path: Path) -> list[str]:
     return problems
 
 
-def test_no_line_break_between_cjk_characters_in_the_zh_tw_notebooks_and_catalog():
+def test_no_line_break_between_cjk_characters_anywhere_zh_tw_is_shown():
     problems = []
     for name in notebook_names():
         problems += notebook_breaks(ROOT / ZH_TW.notebook_path(name))
+    for path in [ZH_TW.readme, *(ZH_TW.doc_path(page) for page in DOCS)]:
+        problems += markdown_breaks(path, (ROOT / path).read_text(encoding="utf-8"))
+    for path in sorted((ROOT / "website" / ZH_TW.code).rglob("*.md")):
+        problems += markdown_breaks(str(path.relative_to(ROOT)), path.read_text(encoding="utf-8"))
     problems += catalog_breaks(CATALOG)
     assert not problems, f"{len(problems)} line breaks between CJK characters (join the lines):\n" + "\n".join(problems)
 
@@ -65,6 +70,17 @@ def test_a_wrapped_line_is_found_with_its_file_and_line():
     assert line_breaks("```\n中文\n中文\n```") == []
     assert line_breaks("**多數類別比例**\n（majority）") == [1]
     assert line_breaks("## 標題\n段落") == [], "a heading is a line of its own"
+
+
+def test_a_line_wrapped_again_in_readme_zh_tw_is_found():
+    readme = (ROOT / ZH_TW.readme).read_text(encoding="utf-8")
+    lines = readme.split("\n")
+    number, sentence = next((n, line) for n, line in enumerate(lines, 1) if "，" in line and line[0] not in "#|*<[")
+    cut = sentence.index("，") + 1
+    lines[number - 1 : number] = [sentence[:cut], sentence[cut:]]
+    assert markdown_breaks("README.zh-TW.md", "\n".join(lines)) == [
+        f"README.zh-TW.md, line {number}: {sentence[:cut][-12:]}⏎"
+    ]
 
 
 def test_a_wrapped_msgstr_is_found(tmp_path):
