@@ -137,11 +137,10 @@ $(SITE_VENV)/.installed-test: $(SITE_VENV)/.installed requirements-site-test.txt
 site: $(SITE_VENV)/.installed
 	$(SITE_BIN)/python -m course site build
 
-## Build the website and check every page in headless Chromium (Debian's chromium package).
-## Screenshots of a lesson page go to build/site-screenshots/.
+## Build the website and check every page in headless Chromium (Debian's chromium package):
+## tests/site/, with screenshots in build/site-screenshots/.
 test-site: $(SITE_VENV)/.installed-test
-	SITE_TEST_REQUIRE_BROWSER=1 SITE_SCREENSHOTS=build/site-screenshots \
-		$(SITE_BIN)/python -m pytest --confcutdir tests/site -p no:cacheprovider tests/site
+	$(SITE_BIN)/python -m course site check
 
 ## Speed, memory and accuracy figures for this machine and profile.
 benchmark: install

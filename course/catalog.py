@@ -2,6 +2,7 @@
 
 * the lessons in reading order, with their notebooks and exercise modules;
 * the editions (English, Traditional Chinese) with their language, folders and README;
+* the docs pages (docs/*.md, their twins in docs/zh-TW/) in reading order;
 * the repository, its URL and the launch links (Colab, Kaggle, GitHub) of a notebook;
 * the cell tags the notebooks use, and the statuses a grade can have.
 
@@ -63,6 +64,10 @@ class Edition:
         """``notebooks/zh-TW/01_tokenization.ipynb``: a notebook of this edition, relative to the repository."""
         return f"{self.notebooks}/{name}.ipynb"
 
+    def doc_path(self, page: str) -> str:
+        """``docs/zh-TW/grading.md``: a docs page of this edition, relative to the repository."""
+        return f"{self.docs}/{page}.md"
+
     @property
     def folder(self) -> Path:
         return ROOT / self.notebooks
@@ -79,6 +84,18 @@ def edition(code: str) -> Edition:
             return candidate
     choices = ", ".join(candidate.code for candidate in EDITIONS)
     raise ValueError(f"{code!r} is not an edition of the course. Choose one of: {choices}.")
+
+
+# --- the docs pages -----------------------------------------------------------------------------
+
+# What README.md leaves to pages of their own, in reading order: docs/<page>.md, and its zh-TW twin
+# docs/zh-TW/<page>.md with the same sections (tests/test_zh_tw.py). The website lists them in this
+# order after the lessons.
+DOCS = ("exercises", "profiles", "instructors", "grading", "changes", "benchmark", "troubleshooting", "development")
+
+
+def doc_paths(edition: Edition = EN) -> list[Path]:
+    return [ROOT / edition.doc_path(page) for page in DOCS]
 
 
 # --- the lessons -------------------------------------------------------------------------------

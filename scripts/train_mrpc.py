@@ -80,7 +80,7 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         choices=["random", "group_by_length"],
         default="random",
         help="order of training pairs: random batches (default), or batches of similar length, which pad "
-        "less and train faster on a CPU (see the README's benchmark)",
+        "less and train faster on a CPU (see docs/benchmark.md)",
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     parser.add_argument(
@@ -117,7 +117,7 @@ def cpu_processes() -> dict:
 
 def gpu_speedups(enabled: bool) -> dict:
     """On a CUDA GPU, the standard Trainer settings that cut the time per step, measured together
-    with ``benchmarks/benchmark.py`` on an H200 (README, benchmark): TF32 matrix products, batches
+    with ``benchmarks/benchmark.py`` on an H200 (docs/benchmark.md): TF32 matrix products, batches
     padded to a multiple of 8, 4 loader processes, no per-step NaN check of the loss (it waits for
     the GPU every step), evaluation batches of 256. Nothing on a CPU, or with ``--no-gpu-speedups``."""
     if not (enabled and torch.cuda.is_available()):

@@ -1,130 +1,106 @@
-"""The website's sources, without building it (no Sphinx needed): the pages come from the
-notebooks in reading order, the shared text from the READMEs (both have every part a page
-shows), and bad input gets one line.
+"""The website's sources, without building it (no Sphinx needed): the pages are the catalog's
+notebooks and docs pages in both editions, each home page shows its README between markers the
+README has, links lead where they lead on GitHub, and bad input gets one line with its fix.
 The built site itself is checked in a browser by tests/site/ (`make test-site`)."""
 
 from __future__ import annotations
 
-import json
-import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from course.catalog import EN, ZH_TW, notebook_names
+from course.catalog import DOCS, EN, ZH_TW, github_url, notebook_names
 from course.site import build as build_site
-from course.site.build import WORDS, SiteError
+from course.site import pages
+from course.site.build import SiteError
 from test_zh_tw import SIMPLIFIED_ONLY
 
 ROOT = Path(__file__).resolve().parent.parent
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-README_ZH = (ROOT / "README.zh-TW.md").read_text(encoding="utf-8")
-MARKERS = {
-    edition.code: sorted(
-        {
-            name or kind.removeprefix("readme-")
-            for page in build_site.PAGES
-            for kind, name in build_site.MARKER.findall(
-                (ROOT / "website" / edition.code / f"{page}.md").read_text(encoding="utf-8")
-            )
-            if kind.startswith("readme-")
-        }
-    )
-    for edition in build_site.EDITIONS
-}
-
 
 def test_the_lesson_pages_follow_the_catalogs_reading_order():
-    names = build_site.lesson_names()
-    assert names == notebook_names()
-    assert all((ROOT / ZH_TW.notebook_path(name)).exists() for name in names)
+    assert build_site.lesson_names() == notebook_names()
+    assert pages.lesson_pages(ZH_TW)[:2] == [
+        "notebooks/zh-TW/01_tokenization",
+        "notebooks/zh-TW/01_tokenization_exercises",
+    ]
+    assert pages.page_names(EN) == ["index", *pages.lesson_pages(EN), *(f"docs/{page}" for page in DOCS)]
 
 
-def test_both_editions_have_the_same_pages():
-    for page in build_site.PAGES:
-        assert (ROOT / "website" / "en" / f"{page}.md").exists() and (
-            ROOT / "website" / "zh-TW" / f"{page}.md"
-        ).exists()
-    assert MARKERS["en"] == MARKERS["zh-TW"], "the zh-TW pages show the same README parts as the English ones"
+def test_the_docs_pages_and_the_home_pages_markers_are_there():
+    build_site.check_docs()
+    for edition in (EN, ZH_TW):
+        build_site.check_includes(edition)
 
 
-@pytest.mark.parametrize("name", MARKERS["en"])
-def test_every_part_the_pages_show_is_in_the_english_readme(name):
-    part = build_site.readme_part(README, name)
-    assert part and len(part) > 100
+def test_the_contents_are_the_lessons_then_the_docs_pages():
+    contents = pages.contents(ZH_TW)
+    assert contents.count("```{toctree}") == 2 and ":caption: 課程" in contents
+    listed = [line for line in contents.split("\n") if line.startswith(("notebooks/", "docs/"))]
+    assert listed == pages.lesson_pages(ZH_TW) + pages.doc_pages(ZH_TW)
 
 
-@pytest.mark.parametrize("name", MARKERS["zh-TW"])
-def test_every_part_the_zh_tw_pages_show_is_in_readme_zh_tw(name):
-    part = build_site.readme_part(README_ZH, name)
-    assert part and len(part) > 50, f"README.zh-TW.md has no '{name}' part"
+def test_each_page_has_its_twin():
+    assert pages.twin(EN, "notebooks/03_trainer_training") == "notebooks/zh-TW/03_trainer_training"
+    assert pages.twin(ZH_TW, "docs/zh-TW/grading") == "docs/grading"
+    assert pages.twin(ZH_TW, "index") == "index" and pages.twin(EN, "search") == "search"
+    for page in pages.page_names(EN):
+        assert pages.twin(ZH_TW, pages.twin(EN, page)) == page
+        assert pages.twin(EN, page) in pages.page_names(ZH_TW)
+    assert pages.relative_url(EN, "docs/grading", ZH_TW, "docs/zh-TW/grading") == "../zh-TW/docs/zh-TW/grading.html"
+    assert pages.relative_url(ZH_TW, "index", EN, "index", "x") == "../index.html#x"
 
 
-def test_the_readme_parts_are_the_ones_meant():
-    assert build_site.readme_part(README, "profiles").startswith("## Profiles")
-    assert build_site.readme_part(README, "instructors").startswith("## For instructors")
-    assert "### " not in build_site.readme_part(README, "instructors"), "its subsection is the multi-gpu part"
-    assert build_site.readme_part(README, "multi-gpu").startswith("### Training as a program")
-    assert "| `warmup_ratio=0.1` |" in build_site.readme_part(README, "changes")
-    assert build_site.readme_part(README, "exercises-instructors").startswith("**For instructors**")
-    assert build_site.readme_part(README, "own-machine").startswith("On Linux or macOS")
-    assert "make course" in build_site.readme_part(README, "own-machine")
-    assert build_site.readme_part(README_ZH, "intro").startswith("七堂")
-    assert "python -m course grade" in build_site.readme_part(README, "grading")
-    assert build_site.readme_part(README_ZH, "grading").startswith("## 給講師：批改全班的練習")
+def test_links_lead_where_they_lead_on_github():
+    # The README is the home page; a page of the other edition is that page; any other file is on GitHub.
+    assert pages.link_target(EN, "docs/instructors", "docs/../README.md") == ("page", "index")
+    assert pages.link_target(ZH_TW, "docs/zh-TW/grading", "README.md", "x") == ("url", "../../../index.html#x")
+    assert pages.link_target(EN, "index", "notebooks/zh-TW/01_tokenization.ipynb") == (
+        "url",
+        "zh-TW/notebooks/zh-TW/01_tokenization.html",
+    )
+    assert pages.link_target(EN, "docs/x", "scripts/train_mrpc.py") == ("url", github_url("scripts/train_mrpc.py"))
+    assert pages.link_target(EN, "docs/x", "scripts/no_such_file.py") is None, "left for the build to report"
+    assert pages.link_target(EN, "index", "../outside.md") is None
+
+
+def test_zh_tw_headings_show_without_their_english_twins_name():
+    text = "## 基準測試 <!-- Benchmark -->\n\n<!-- a note -->\n```bash\n# 一個 GPU\n```"
+    assert pages.without_heading_comments(text) == "## 基準測試\n\n<!-- a note -->\n```bash\n# 一個 GPU\n```"
+
+
+def test_the_stage_mirrors_the_repository(tmp_path):
+    build_site.stage(ZH_TW, tmp_path / "src")
+    staged = sorted(str(path.relative_to(tmp_path / "src")) for path in (tmp_path / "src").rglob("*") if path.is_file())
+    expected = ["index.md", ZH_TW.readme] + [ZH_TW.doc_path(page) for page in DOCS]
+    expected += [ZH_TW.notebook_path(name) for name in notebook_names()]
+    assert staged == sorted(expected)
+    copied = tmp_path / "src" / ZH_TW.notebook_path("02_training_arguments")
+    assert copied.read_bytes() == (ROOT / ZH_TW.notebook_path("02_training_arguments")).read_bytes()
 
 
 def test_zh_tw_site_text_has_no_simplified_characters():
     texts = {path.name: path.read_text(encoding="utf-8") for path in (ROOT / "website" / "zh-TW").rglob("*.md")}
-    texts["build_site.WORDS"] = " ".join(WORDS[ZH_TW.code].values())
+    texts["pages.WORDS"] = " ".join(pages.WORDS[ZH_TW.code].values())
     texts["conf.py"] = (ROOT / "website" / "conf.py").read_text(encoding="utf-8")
     found = [(name, char) for name, text in texts.items() for char in sorted(set(text) & set(SIMPLIFIED_ONLY))]
     assert not found
 
 
-def test_readme_links_are_rewritten_for_the_site():
-    text = "[a](notebooks/zh-TW/01_tokenization.ipynb) [b](scripts/train_mrpc.py) [c](#x) [d](https://x.org) ![e](https://x/y.svg)"
-    assert build_site.rewrite_links(text, ZH_TW) == (
-        "[a](01_tokenization.ipynb) "
-        "[b](https://github.com/trainer-course/finetune-with-trainer/blob/main/scripts/train_mrpc.py) "
-        "[c](https://github.com/trainer-course/finetune-with-trainer/blob/main/README.zh-TW.md#x) "
-        "[d](https://x.org) e"
-    )
+# --- bad input: one line, with its fix ----------------------------------------------------------------
 
 
-def test_the_lessons_table_has_every_lesson_with_its_links():
-    names = build_site.lesson_names()
-    notebooks = {name: json.loads((ROOT / ZH_TW.notebook_path(name)).read_text(encoding="utf-8")) for name in names}
-    table = build_site.lessons_table(ZH_TW, names, notebooks, README_ZH)
-    rows = table.splitlines()[2:]
-    assert [re.search(r"\]\(([^)]+)\.ipynb\)", row).group(1) for row in rows] == names
-    readme_row = next(line for line in README_ZH.splitlines() if "[03_trainer_training](" in line)
-    cpu_time = readme_row.split("|")[-3].strip()  # the README's CPU column, e.g. "1 分 6 秒"
-    assert "notebooks/zh-TW/03_trainer_training.ipynb" in rows[4] and f"| {cpu_time} |" in rows[4]
-    assert [row.split("|")[1].strip() for row in rows][:3] == ["1", "", "2"]
-
-
-def test_a_lesson_missing_from_the_readme_table_gets_its_notebook_summary():
-    notebook = json.loads((ROOT / "notebooks" / "06_training_loop_accelerate.ipynb").read_text(encoding="utf-8"))
-    table = build_site.lessons_table(EN, ["06_training_loop_accelerate"], {"06_training_loop_accelerate": notebook}, "")
-    assert "`trainer.train()` hides a loop of a dozen lines." in table and "not measured" in table
-
-
-def test_the_staged_notebook_has_launch_links_instead_of_the_badge(tmp_path):
-    notebook = build_site.stage_notebook(ZH_TW, "02_training_arguments", tmp_path)
-    first = build_site.source(notebook["cells"][0])
-    assert "colab-badge.svg" not in first
-    assert (
-        'href="https://colab.research.google.com/github/trainer-course/finetune-with-trainer/blob/main/'
-        'notebooks/zh-TW/02_training_arguments.ipynb"' in first
-    )
-    assert (
-        'href="https://kaggle.com/kernels/welcome?src=https://github.com/trainer-course/finetune-with-trainer/' in first
-    )
-    assert 'href="notebooks/02_training_arguments.ipynb" download' in first
-    copied = tmp_path / "extra" / "notebooks" / "02_training_arguments.ipynb"
-    assert copied.read_bytes() == (ROOT / "notebooks" / "zh-TW" / "02_training_arguments.ipynb").read_bytes()
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """A copy of what the site is made of: READMEs, docs, the home pages, the notebooks' names."""
+    for path in ("README.md", "README.zh-TW.md", "docs", "website"):
+        source = ROOT / path
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / path)
+        else:
+            shutil.copyfile(source, tmp_path / path)
+    return tmp_path
 
 
 def test_no_notebooks_folder_is_one_clear_error(tmp_path):
@@ -140,6 +116,50 @@ def test_a_missing_twin_is_one_clear_error(tmp_path):
             (tmp_path / "notebooks" / "zh-TW" / f"{name}.ipynb").write_text("{}")
     with pytest.raises(SiteError, match=r"notebooks/zh-TW/07_use_and_share.ipynb is missing.*Fix: translate it"):
         build_site.lesson_names(tmp_path)
+
+
+def test_a_notebook_that_is_not_json_is_one_clear_error(tmp_path):
+    (tmp_path / "notebooks" / "zh-TW").mkdir(parents=True)
+    for name in notebook_names():
+        for path in (EN.notebook_path(name), ZH_TW.notebook_path(name)):
+            (tmp_path / path).write_text('{"cells": []}')
+    (tmp_path / ZH_TW.notebook_path("04_predictions_softmax")).write_text('{"cells": [')
+    with pytest.raises(SiteError) as error:
+        build_site.lesson_names(tmp_path)
+    assert str(error.value).startswith("notebooks/zh-TW/04_predictions_softmax.ipynb cannot be read as a notebook (")
+    assert str(error.value).endswith("Fix: restore it (git checkout -- notebooks/zh-TW/04_predictions_softmax.ipynb).")
+
+
+def test_a_missing_docs_twin_or_a_page_the_catalog_lacks_is_one_clear_error(repo):
+    (repo / "docs" / "zh-TW" / "grading.md").unlink()
+    with pytest.raises(SiteError) as error:
+        build_site.check_docs(repo)
+    assert str(error.value) == (
+        "docs/zh-TW/grading.md is missing (the twin of docs/grading.md). Fix: write it, with the same sections as "
+        "docs/grading.md, or take 'grading' out of DOCS in course/catalog.py."
+    )
+    shutil.copyfile(ROOT / "docs" / "zh-TW" / "grading.md", repo / "docs" / "zh-TW" / "grading.md")
+    (repo / "docs" / "faq.md").write_text("# FAQ\n")
+    with pytest.raises(SiteError, match=r"^docs/faq.md is not in DOCS in course/catalog.py.*Fix: add it to DOCS"):
+        build_site.check_docs(repo)
+
+
+def test_a_missing_include_marker_is_one_clear_error(repo):
+    readme = repo / "README.zh-TW.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace("<!-- end: home page -->\n", ""), encoding="utf-8")
+    build_site.check_includes(EN, repo)
+    with pytest.raises(SiteError) as error:
+        build_site.check_includes(ZH_TW, repo)
+    assert str(error.value) == (
+        "README.zh-TW.md lacks the line <!-- end: home page -->, where website/zh-TW/index.md starts or ends what "
+        "it shows (end-before). Fix: put the line back in README.zh-TW.md, or change website/zh-TW/index.md."
+    )
+
+
+def test_a_missing_home_page_is_one_clear_error(repo):
+    (repo / "website" / "en" / "index.md").unlink()
+    with pytest.raises(SiteError, match=r"^website/en/index.md is missing: the en edition's home page\. Fix: git"):
+        build_site.check_includes(EN, repo)
 
 
 def test_without_sphinx_the_build_says_how_to_install_it(tmp_path, capsys, monkeypatch):

@@ -6,7 +6,8 @@ top of its banner cell (checked here, exactly). Its outputs are its own: the ban
 checks and progress() print Chinese. `make nbval` executes every zh-TW exercise notebook and
 the two quick lessons from their own folder; for the other lessons, the outputs that do not
 depend on the machine are checked here against the English notebook's. README.zh-TW.md has
-every section of README.md, in order (each heading names its English one in a comment).
+every section of README.md, and each page of docs/zh-TW/ every section of its English page in
+docs/, in order (each heading names its English one in a comment).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from course.catalog import DOCS, EN
+from course.catalog import ZH_TW as ZH_TW_EDITION
 from course.i18n import zh_tw as build_zh_tw
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +30,7 @@ EXERCISES = [path for path in ENGLISH if path.stem.endswith("_exercises")]
 LESSONS = [path for path in ENGLISH if path not in EXERCISES]
 ZH_TW = ROOT / "notebooks" / "zh-TW"
 README_ZH = ROOT / "README.zh-TW.md"
+DOCS_ZH = ROOT / ZH_TW_EDITION.docs
 CATALOG = ROOT / "helpers" / "locale" / "zh_TW" / "LC_MESSAGES" / "course.po"
 REPO_URL = "trainer-course/finetune-with-trainer/blob/main/"
 
@@ -209,6 +213,7 @@ def zh_tw_texts():
             for output in cell.get("outputs", [])
         ]
     texts.append((CATALOG.name, CATALOG.read_text(encoding="utf-8")))
+    texts += [(f"docs/zh-TW/{path.name}", path.read_text(encoding="utf-8")) for path in sorted(DOCS_ZH.glob("*.md"))]
     return texts + [(README_ZH.name, README_ZH.read_text(encoding="utf-8"))]
 
 
@@ -259,12 +264,12 @@ def test_readme_zh_tw_is_linked_and_opens_the_zh_tw_notebooks():
             assert link.startswith("notebooks/zh-TW/") and (ROOT / link).exists(), link
     for path in ENGLISH:
         assert f"notebooks/zh-TW/{path.name}" in text, f"README.zh-TW.md does not list {path.name}"
-    assert "make install" in text and "make test" in text
+    assert "make course" in text and "make test" in text
     share = len(CJK.findall(prose(text))) / max(len(re.findall(r"[A-Za-z]", prose(text))), 1)
     assert share > 0.5, "README.zh-TW.md should be mostly Chinese"
 
 
-# --- README.zh-TW.md: every section of README.md, in the same order ------------------------------------
+# --- README.zh-TW.md and docs/zh-TW/: every section of their English twins, in the same order --------
 
 
 def headings(markdown: str) -> list[tuple[int, str]]:
@@ -274,60 +279,75 @@ def headings(markdown: str) -> list[tuple[int, str]]:
 
 
 ZH_HEADING = re.compile(r"^(?P<zh>.*\S)\s*<!-- (?P<en>.+?) -->$")
+# Each English text and its zh-TW twin: the README, then the docs pages in the catalog's order.
+TWINS = [(EN.readme, ZH_TW_EDITION.readme)] + [(EN.doc_path(page), ZH_TW_EDITION.doc_path(page)) for page in DOCS]
 
 
-def readme_section_problems(english: str, chinese: str) -> list[str]:
-    """What keeps README.zh-TW.md from having README.md's sections: each zh-TW heading names the
-    English heading it translates in a comment (``## 基準測試 <!-- Benchmark -->``); the English
-    headings, at their levels and in their order, must be exactly those named."""
+def section_problems(english: str, chinese: str, english_name: str = "README.md", name: str = "README.zh-TW.md"):
+    """What keeps a zh-TW text (``name``) from having its English twin's sections: each zh-TW
+    heading names the English heading it translates in a comment (``## 基準測試 <!-- Benchmark -->``);
+    the English headings, at their levels and in their order, must be exactly those named."""
     named, problems = [], []
     for level, text in headings(chinese):
         found = ZH_HEADING.match(text)
         if not found:
-            problems.append(f"the zh-TW heading {text!r} does not name its English heading: add <!-- ... -->")
+            problems.append(f"{name}: the zh-TW heading {text!r} does not name its English heading: add <!-- ... -->")
             continue
         if not CJK.search(found["zh"]):
-            problems.append(f"the zh-TW heading {text!r} is not translated")
+            problems.append(f"{name}: the zh-TW heading {text!r} is not translated")
         named.append((level, found["en"]))
     wanted = headings(english)
     for index, (level, text) in enumerate(wanted):
         if index >= len(named) or named[index] != (level, text):
             got = named[index] if index < len(named) else "nothing"
             problems.append(
-                f"README.md section {index + 1} is {'#' * level} {text}; README.zh-TW.md has {got} there. "
+                f"{english_name} section {index + 1} is {'#' * level} {text}; {name} has {got} there. "
                 "Translate the section in the same commit as the English change."
             )
             break
     if len(named) > len(wanted) and not problems:
-        problems.append(f"README.zh-TW.md has sections README.md lacks: {named[len(wanted) :]}")
+        problems.append(f"{name} has sections {english_name} lacks: {named[len(wanted) :]}")
     return problems
 
 
-def test_readme_zh_tw_has_every_section_of_the_english_readme_in_order():
-    english = (ROOT / "README.md").read_text(encoding="utf-8")
-    problems = readme_section_problems(english, README_ZH.read_text(encoding="utf-8"))
+@pytest.mark.parametrize(("english", "chinese"), TWINS, ids=[pair[0] for pair in TWINS])
+def test_each_zh_tw_text_has_every_section_of_its_english_twin_in_order(english, chinese):
+    assert (ROOT / chinese).is_file(), f"{chinese} is missing: translate {english}"
+    english_text = (ROOT / english).read_text(encoding="utf-8")
+    problems = section_problems(english_text, (ROOT / chinese).read_text(encoding="utf-8"), english, chinese)
     assert not problems, "\n".join(problems)
-    assert len(headings(english)) >= 12
+    assert headings(english_text), f"{english} has no heading"
 
 
-def test_a_missing_or_moved_readme_section_is_caught():
-    english = (ROOT / "README.md").read_text(encoding="utf-8")
-    chinese = README_ZH.read_text(encoding="utf-8")
-    # A section the zh-TW README leaves out (here: the benchmark).
-    start = chinese.index("<!-- Benchmark -->")
-    start = chinese.rindex("\n## ", 0, start)
+def test_docs_and_docs_zh_tw_have_the_catalogs_pages():
+    for edition in (EN, ZH_TW_EDITION):
+        found = sorted(path.stem for path in (ROOT / edition.docs).glob("*.md"))
+        assert found == sorted(DOCS), f"{edition.docs}/ has {found}; course/catalog.py's DOCS lists {sorted(DOCS)}"
+
+
+def test_a_missing_or_moved_section_is_caught():
+    english = (ROOT / "docs" / "benchmark.md").read_text(encoding="utf-8")
+    chinese = (DOCS_ZH / "benchmark.md").read_text(encoding="utf-8")
+    names = ("docs/benchmark.md", "docs/zh-TW/benchmark.md")
+    # A section the zh-TW page leaves out (here: the GPU figures).
+    start = chinese.index("\n## ", chinese.index("<!-- Benchmark -->"))
     end = chinese.index("\n## ", start + 1)
-    problems = readme_section_problems(english, chinese[:start] + chinese[end:])
-    assert len(problems) == 1 and "## Benchmark; README.zh-TW.md has (2, 'Troubleshooting')" in problems[0]
-    # A section the English README gains and the zh-TW README does not have yet.
-    problems = readme_section_problems(english + "\n## Grading a class\n\nText.\n", chinese)
+    problems = section_problems(english, chinese[:start] + chinese[end:], *names)
+    assert problems == [
+        "docs/benchmark.md section 2 is ## On a GPU; docs/zh-TW/benchmark.md has (2, 'Training at real size on a CPU') "
+        "there. Translate the section in the same commit as the English change."
+    ]
+    # A section the English page gains and the zh-TW page does not have yet.
+    problems = section_problems(english + "\n## Grading a school\n\nText.\n", chinese, *names)
     number = len(headings(english)) + 1
     assert problems == [
-        f"README.md section {number} is ## Grading a class; README.zh-TW.md has nothing there. "
+        f"docs/benchmark.md section {number} is ## Grading a school; docs/zh-TW/benchmark.md has nothing there. "
         "Translate the section in the same commit as the English change."
     ]
-    # A heading without its English name.
-    assert "does not name its English heading" in readme_section_problems(english, chinese + "\n## 新的一節\n")[0]
+    # A heading without its English name, in the README.
+    readme = README_ZH.read_text(encoding="utf-8") + "\n## 新的一節\n"
+    english_readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "does not name its English heading" in section_problems(english_readme, readme)[0]
 
 
 # --- the builder itself: drift is caught, and a translator is told what to do ----------------------------

@@ -1,8 +1,12 @@
 """Sphinx settings of the course website, shared by both editions.
 
-`python -m course site build` (`make site`) writes each edition's pages into a staging folder
-and runs Sphinx on it with this folder as the configuration folder. It says which edition
-through SITE_EDITION (`en` or `zh-TW`) and where the staging folder is through SITE_STAGE.
+Sphinx builds the pages, MyST-Parser reads the Markdown (README, docs pages), MyST-NB the
+notebooks with their committed outputs, and the book theme lays them out (contents, launch
+menu, downloads). `python -m course site build` (`make site`) runs Sphinx once per edition, with
+this folder as the configuration folder, on a source folder that mirrors the repository
+(build/site-src/<edition>/src: the edition's README, docs pages and notebooks, and its home page
+website/<edition>/index.md); it says which edition through SITE_EDITION (`en` or `zh-TW`).
+What no setting does is in course/site/extension.py.
 """
 
 from __future__ import annotations
@@ -10,38 +14,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from course.catalog import REPOSITORY_URL
+from course.catalog import BRANCH, COLAB_URL, REPOSITORY_URL, edition
 from course.site.cjk_search import search_language
 
 HERE = Path(__file__).resolve().parent
+EDITION = edition(os.environ.get("SITE_EDITION", "en"))
 
-EDITION = os.environ.get("SITE_EDITION", "en")
-STAGE = Path(os.environ.get("SITE_STAGE", "."))
-
-TEXT = {
-    "en": {
-        "language": "en",
-        "title": "Fine-tuning with the Trainer API",
-        "twin_prefix": "zh-TW/",
-        "twin_lang": "zh-TW",
-        "twin_label": "繁體中文",
-        "twin_title": "閱讀這一頁的繁體中文版",
-    },
-    "zh-TW": {
-        "language": "zh_TW",
-        "title": "用 Trainer API 微調預訓練模型",
-        "twin_prefix": "../",
-        "twin_lang": "en",
-        "twin_label": "English",
-        "twin_title": "Read this page in English",
-    },
-}[EDITION]
-
-project = TEXT["title"]
+TITLES = {"en": "Fine-tuning with the Trainer API", "zh-TW": "用 Trainer API 微調預訓練模型"}
+project = html_title = TITLES[EDITION.code]
 author = "trainer-course"
-language = TEXT["language"]
+language = EDITION.sphinx_language
 
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "course.site.extension"]
+
+# The pages are what the source folder holds: the home page, and the edition's notebooks and docs
+# pages as course/catalog.py lists them (course/site/build.py copies them there); the extension
+# adds the contents in the catalog's order.
+root_doc = "index"
 
 # The committed notebooks are shown with their committed outputs: nothing is executed.
 nb_execution_mode = "off"
@@ -49,38 +38,39 @@ nb_merge_streams = True
 # No math extension: a `$` in a lesson stays a dollar sign, and no page needs MathJax,
 # which would come from a CDN and fail offline.
 myst_enable_extensions = ["colon_fence"]
+# Headings down to ### get GitHub's anchors, so `grading.md#the-results` works on both.
 myst_heading_anchors = 3
-# MyST-NB copies each notebook's source next to its page; the .ipynb download is ours.
-html_copy_source = False
+# The theme's download menu offers each notebook as committed, from _sources/.
+html_copy_source = True
 html_show_sourcelink = False
 
 templates_path = [str(HERE / "_templates")]
 html_static_path = [str(HERE / "_static")]
 html_css_files = ["site.css"]
 html_js_files = ["site.js"]
-html_extra_path = [str(STAGE / "extra")]
-exclude_patterns = ["extra", "**.ipynb_checkpoints"]
 
 html_theme = "sphinx_book_theme"
-html_title = TEXT["title"]
 html_show_copyright = False
 html_last_updated_fmt = None
 html_theme_options = {
     "repository_url": REPOSITORY_URL,
-    "repository_branch": "main",
+    "repository_branch": BRANCH,
+    # The source folder mirrors the repository: a page's path there is its file's path here,
+    # so the launch menu's Colab link opens the very notebook (the extension adds Kaggle).
+    "path_to_docs": "",
+    "launch_buttons": {"colab_url": COLAB_URL.split("/github/")[0]},
     "use_repository_button": True,
-    "use_download_button": False,
+    "use_download_button": True,
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "article_header_end": ["lang-switch.html", "article-header-buttons.html"],
 }
-html_context = {key: TEXT[key] for key in ("twin_prefix", "twin_lang", "twin_label", "twin_title")}
 # Light or dark as the reader's system says (without it the theme logs an error on every page).
-html_context["default_mode"] = "auto"
+html_context = {"default_mode": "auto"}
 
 
 def setup(app):
-    if EDITION == "zh-TW":
+    if EDITION.code == "zh-TW":
         app.add_search_language(search_language())

@@ -1,1 +1,2 @@
-"""The Traditional Chinese edition: the zh-TW notebooks (``zh_tw``) and the message catalogs (``messages``)."""
+"""The Traditional Chinese edition: the zh-TW notebooks (``zh_tw``), the message catalogs
+(``messages``), and no line break between two CJK characters (``cjk``)."""

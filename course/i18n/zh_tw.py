@@ -30,6 +30,10 @@ updates the Chinese, removes "needs-review", and the build passes again. Transla
 no English cell uses any more are reported too, so nothing stale stays behind.
 Cells shared by all notebooks (the set-up and the profile) are in ``_shared.md``; a block
 in a notebook's own file wins over it (notebook 1 explains the banner in full).
+
+The translations may be wrapped at any width; a twin's markdown cell has each paragraph's
+Chinese on one line (course/i18n/cjk.py): a line break between two Chinese characters would
+show as a stray space in Colab, JupyterLab, GitHub and the website.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from pathlib import Path
 import nbformat
 
 from ..catalog import EN, ROOT, ZH_TW, notebook_names
+from .cjk import join_line_breaks
 
 NOTEBOOKS = EN.folder
 TARGET = ZH_TW.folder
@@ -209,7 +214,7 @@ def translate_notebook(path: Path, tables: Tables) -> tuple[nbformat.NotebookNod
                 f"{shown(path)} cell {index} ({first_line(cell.source)!r}): its translation in "
                 f"translations/zh-TW/{block.file}, line {block.line}, is marked needs-review"
             )
-        cell.source = block.chinese
+        cell.source = join_line_breaks(block.chinese)
     return notebook, problems
 
 

@@ -1,1 +1,3 @@
-"""The course website: ``build`` (Sphinx with MyST-NB and the book theme), ``check`` (headless Chromium)."""
+"""The course website: ``build`` (the input checked, then Sphinx with MyST-NB and the book theme),
+``extension`` and ``pages`` (what no Sphinx setting does), ``cjk_search`` (the zh-TW search); ``cli``
+runs ``site check``, the browser tests in tests/site/ (headless Chromium)."""
