@@ -60,7 +60,7 @@ def test_a_new_message_without_translation_fails_the_catalog_test(tmp_path):
     with (source / "exercises" / "lesson01.py").open("a", encoding="utf-8") as handle:
         handle.write('\nNEW = _("a message no one has translated yet")\n')
     catalog = messages.read(messages.po_files()[0])
-    problems = messages.problems(catalog, messages.extract(source))
+    problems = messages.problems(catalog, messages.extract((source, *messages.SOURCES[1:])))
     assert problems == [
         "missing (not in the catalog yet): 'a message no one has translated yet' (helpers/exercises/lesson01.py)"
     ]
@@ -109,10 +109,11 @@ def test_a_translation_must_keep_the_fields_of_its_message(template):
 
 
 def helper_modules() -> list[Path]:
-    return sorted(HELPERS.rglob("*.py"))
+    """Every module whose messages go into the catalog: the helpers and the grader's."""
+    return sorted(path for source in messages.SOURCES for path in source.rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", helper_modules(), ids=lambda path: path.relative_to(HELPERS).as_posix())
+@pytest.mark.parametrize("path", helper_modules(), ids=lambda path: path.relative_to(ROOT).as_posix())
 def test_messages_are_plain_templates_and_nothing_shadows_underscore(path):
     """``_(f"...")``, ``_("..." + x)`` or ``_("...".format(x))`` cannot be found in the catalog:
     the values go in after translation. ``_(name)`` is how a text marked with ``N_("...")``
