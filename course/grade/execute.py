@@ -246,7 +246,7 @@ def grade_class(
             else:
                 start_students(module)
         while pending:
-            finished, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            finished = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED).done
             for future in finished:
                 kind, module, job = pending.pop(future)
                 try:

@@ -36,7 +36,7 @@ def exercises_of(module_name: str) -> tuple[ExerciseInfo, ...]:
     if exercise_set is not None and hasattr(exercise_set, "exercises"):
         exercises = list(exercise_set.exercises)
     else:
-        exercises = [value for _, value in sorted(vars(module).items()) if isinstance(value, Exercise)]
+        exercises = [value for _name, value in sorted(vars(module).items()) if isinstance(value, Exercise)]
     return tuple(ExerciseInfo(names[id(e)], e.answer_name, e.label) for e in exercises if id(e) in names)
 
 

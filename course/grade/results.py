@@ -82,7 +82,7 @@ def grade_rows(
     the language of the student's notebook."""
     best = best_results(results, folder.notes)
     languages = student_languages(folder)
-    handed_in = {job.lesson.name for job in folder.jobs} | {name for _, name in folder.unreadable}
+    handed_in = {job.lesson.name for job in folder.jobs} | {lesson for _student, lesson in folder.unreadable}
     graded = sorted((lesson for lesson in lessons.values() if lesson.name in handed_in), key=lambda lesson: lesson.name)
     rows = []
     for student in folder.students:

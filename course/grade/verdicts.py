@@ -113,7 +113,7 @@ def judge_lesson(lesson: Lesson, items: list[Item], settings: Settings):
         ):
             if kernel.failure:
                 notes.append(f"{lesson.name}: the course kernel could not judge: {kernel.failure}")
-                for display, _, exercise, _ in queue:
+                for display, _language, exercise, _carried in queue:
                     verdicts.setdefault(display, {})[exercise] = ("error", say(M.NOT_JUDGED, why=kernel.failure))
                 return verdicts, notes
             while queue:
