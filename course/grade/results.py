@@ -29,7 +29,7 @@ class NotebookResult:
 
     @property
     def correct(self) -> int:
-        return sum(status == "correct" for status, _ in self.rows.values())
+        return sum(status == "correct" for status, _message in self.rows.values())
 
 
 def notebook_results(runs: list[StudentRun], verdicts: dict[str, dict[str, tuple[str, str]]]) -> list[NotebookResult]:
