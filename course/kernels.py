@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
 from traitlets.config import Config
 
 # The kernel spec every tool runs (`make install` registers it in the virtual environment).
@@ -28,6 +30,14 @@ def local_kernel_config(folder: Path | str) -> Config:
             }
         }
     )
+
+
+def kernel_manager(kernels: Path | str, socket_dir: Path | str) -> KernelManager:
+    """A manager for the kernel spec ``KERNEL_NAME`` of the folder ``kernels`` (one folder per spec, as in
+    ``share/jupyter/kernels``) instead of the running environment's: a kernel of another environment,
+    e.g. the Colab twin of ``python -m course colab``. It talks over local sockets in ``socket_dir``."""
+    specs = KernelSpecManager(kernel_dirs=[str(kernels)])
+    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs, config=local_kernel_config(socket_dir))
 
 
 def clean_metadata(notebook) -> None:

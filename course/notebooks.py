@@ -38,7 +38,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .catalog import BUILD, EN, LESSON_IMPORT, ROOT, ZH_TW, answer_tags, notebook_paths
-from .kernels import KERNEL_NAME, clean_metadata, local_kernel_config
+from .kernels import KERNEL_NAME, clean_metadata, kernel_manager, local_kernel_config
 
 CELL_TIMEOUT_S = 900
 SUMMARY_CODE = "import json as _json; print(_json.dumps(globals().get('summary', {}), default=str))"
@@ -101,13 +101,19 @@ def progress_figures(notebook) -> dict:
 
 
 def run_notebook(
-    source: Path, target: Path, workdir: Path, socket_dir: Path, solutions: bool = False
+    source: Path, target: Path, workdir: Path, socket_dir: Path, solutions: bool = False, kernels: Path | None = None
 ) -> tuple[str, float, dict]:
+    """Execute ``source`` in a fresh kernel working in ``workdir``; save it as ``target``.
+
+    The kernel is this environment's, or with ``kernels`` the spec ``python3`` of that folder of kernel
+    specs (another environment's Python). Returns the status, the seconds and the key figures.
+    """
     notebook = nbformat.read(source, as_version=4)
     if solutions:
         fill_in_solutions(notebook)
     client = NotebookClient(
         notebook,
+        km=kernel_manager(kernels, socket_dir) if kernels is not None else None,
         timeout=CELL_TIMEOUT_S,
         kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(workdir)}},
