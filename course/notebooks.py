@@ -38,7 +38,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .catalog import BUILD, EN, LESSON_IMPORT, ROOT, ZH_TW, answer_tags, notebook_paths
-from .kernels import KERNEL_NAME, clean_metadata, kernel_manager, local_kernel_config
+from .kernels import KERNEL_NAME, clean_metadata, kernel_manager_class, local_kernel_config
 
 CELL_TIMEOUT_S = 900
 SUMMARY_CODE = "import json as _json; print(_json.dumps(globals().get('summary', {}), default=str))"
@@ -111,14 +111,15 @@ def run_notebook(
     notebook = nbformat.read(source, as_version=4)
     if solutions:
         fill_in_solutions(notebook)
+    other_kernel = {} if kernels is None else {"kernel_manager_class": kernel_manager_class(kernels)}
     client = NotebookClient(
         notebook,
-        km=kernel_manager(kernels, socket_dir) if kernels is not None else None,
         timeout=CELL_TIMEOUT_S,
         kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(workdir)}},
         record_timing=False,
         config=local_kernel_config(socket_dir),
+        **other_kernel,
     )
     # An extra last cell prints the summary; it is removed before the notebook is saved.
     probe = nbformat.v4.new_code_cell(SUMMARY_CODE)

@@ -175,3 +175,31 @@ def test_a_summary_is_judged_against_the_committed_one():
         "'train seconds' is 0, not a positive number",
         "'training_loss' is 0.69, more than 0.05 from the committed 0.4818",
     ]
+
+
+def test_a_notebook_runs_in_the_kernel_of_a_folder_of_specs_which_is_shut_down_after(tmp_path):
+    # How the twin's notebooks run: run_notebook(kernels=folder) starts the spec python3 of that folder
+    # (here this environment's Python, with an environment variable of its own), not the default one.
+    import json
+
+    import nbformat
+
+    from course.notebooks import run_notebook
+
+    spec = tmp_path / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python 3", "language": "python", "env": {"COURSE_PROBE": "twin"}}
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import os\nsummary = {'probe': os.environ.get('COURSE_PROBE')}")]
+    )
+    nbformat.write(notebook, tmp_path / "probe.ipynb")
+    sockets = tmp_path / "sockets"
+    sockets.mkdir()
+    status, _, figures = run_notebook(
+        tmp_path / "probe.ipynb", tmp_path / "out.ipynb", tmp_path, sockets, kernels=spec.parent
+    )
+    assert (status, figures) == ("ok", {"probe": "twin"})
+    # Shut down like the default kernel: its connection file is gone.
+    assert not (sockets / "kernel.json").exists()
