@@ -335,21 +335,22 @@ def build_twin(runtime: Runtime, interpreter: str, version: str, torch_index: st
         "torch_index": torch_index or "",
         "harness": pinned(KERNEL_PACKAGE),
     }
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    index = ["--extra-index-url", torch_index] if torch_index else []
     stamp = venv / STAMP
     if stamp.is_file() and python.is_file():
         recorded = json.loads(stamp.read_text())
         if recorded["spec"] == spec:
-            now = installed(python)
-            base = recorded["base"]
-            if all(now.get(name) == v for name, v in base.items()):
-                extra = sorted(set(now) - set(base))
-                if extra:
-                    run(
-                        [str(python), "-m", "pip", "uninstall", "-y", "-q", *extra],
-                        "removing what the last run installed",
-                        f"remove {display(venv)} and run again.",
-                    )
-                return Twin(runtime, python, version, base, None)
+            base, now = recorded["base"], installed(python)
+            extra = sorted(set(now) - set(base))
+            changed = [f"{name}=={v}" for name, v in base.items() if now.get(name) != v]
+            fix = f"remove {display(venv)} and run again."
+            # The last run's course, evaluate... removed; what its pip upgraded back at the runtime's versions.
+            if extra:
+                run([str(python), "-m", "pip", "uninstall", "-y", "-q", *extra], "removing packages", fix)
+            if changed:
+                run([*pip, *index, "--no-deps", *changed], "restoring the runtime's versions", fix)
+            return Twin(runtime, python, version, base, None)
     started = time.perf_counter()
     print(f"building {display(venv)}: Python {version}, {runtime.name}'s libraries ...", flush=True)
     shutil.rmtree(venv, ignore_errors=True)
@@ -358,9 +359,7 @@ def build_twin(runtime: Runtime, interpreter: str, version: str, torch_index: st
         f"creating {display(venv)} with {interpreter}",
         f"install Python {runtime.python_minor}'s venv module (Debian: python{runtime.python_minor}-venv).",
     )
-    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    index = ["--extra-index-url", torch_index] if torch_index else []
-    torch = f"torch=={runtime.packages[next(n for n in runtime.packages if canonicalize_name(n) == 'torch')]}"
+    torch = f"torch=={runtime.version('torch')}"
     run(
         [*pip, *index, torch],
         f"pip install {torch}",
