@@ -545,6 +545,7 @@ def run_notebooks(twin: Twin, names: list[str] | None) -> list[tuple[str, str, f
                     problems = [f"no exercise was checked ({figures})"]
             if problems:
                 status = "FAILED"
+            print(f"  {status} in {seconds:.0f} s", flush=True)  # the table comes at the end of the runtime
             rows.append((notebook.stem, status, seconds, figures, problems))
     return rows
 
