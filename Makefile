@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test test-fast lint unit nbval test-floors notebooks zh-tw messages solutions grade benchmark data site test-site clean
+.PHONY: install course test test-fast lint unit nbval test-floors test-colab notebooks zh-tw messages solutions grade benchmark data site test-site clean
 
 install: $(INSTALLED)
 
@@ -89,6 +89,14 @@ $(FLOORS_VENV)/.installed: requirements-floors.txt pyproject.toml
 	$(FLOORS_BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	$(FLOORS_BIN)/python -c "import importlib.metadata as m; print('floors environment:', ', '.join(f'{p} {m.version(p)}' for p in ('torch', 'transformers', 'datasets', 'evaluate', 'accelerate', 'huggingface_hub', 'tokenizers', 'numpy')))"
 	touch $@
+
+## The course in twins of Colab's and Kaggle's runtimes (colab-runtime.txt, kaggle-runtime.txt: their
+## Python and library versions): each in .venv-colab / .venv-kaggle, the course pip-installed as the
+## set-up cell does, every notebook run (exercises with their solutions) outside the repository, offline.
+## COLAB_RUNTIME=file: one runtime file. COLAB_PYTHON / KAGGLE_PYTHON: the interpreters (default:
+## pythonX.Y of the file). COLAB_TORCH_INDEX: an index for torch's CPU build (default: PyPI's build).
+test-colab: install
+	$(BIN)/python -m course colab $(COLAB_RUNTIME)
 
 ## Run the exercise notebooks with every solution filled in: each must end all correct.
 solutions: install

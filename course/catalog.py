@@ -32,6 +32,10 @@ COLAB_URL = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH
 KAGGLE_URL = f"https://kaggle.com/kernels/welcome?src={REPOSITORY_URL}/blob/{BRANCH}/{{path}}"
 # What the notebooks' set-up cell installs on Colab and Kaggle.
 PIP_INSTALL_URL = f"git+{REPOSITORY_URL}"
+# The hosted runtimes the course is checked against, one file each in the repository: the Python and
+# the libraries' versions of Colab and Kaggle, with their source and date. `make test-colab`
+# (python -m course colab) runs the course in a twin of each.
+HOSTED_RUNTIMES = ("colab-runtime.txt", "kaggle-runtime.txt")
 
 
 def colab_url(path: str) -> str:

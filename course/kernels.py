@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
 from traitlets.config import Config
 
 # The kernel spec every tool runs (`make install` registers it in the virtual environment).
@@ -28,6 +31,21 @@ def local_kernel_config(folder: Path | str) -> Config:
             }
         }
     )
+
+
+def kernel_manager_class(kernels: Path | str) -> type[AsyncKernelManager]:
+    """A kernel manager class (async, as nbclient's default) that finds the kernel spec ``KERNEL_NAME`` in
+    the folder ``kernels`` (one folder per spec, as in ``share/jupyter/kernels``) instead of the running
+    environment's: a kernel of another environment, e.g. the Colab twin of ``python -m course colab``.
+    nbclient creates it, and so shuts its kernel down after each notebook as it does its default one's."""
+    folder = str(kernels)
+
+    class FolderKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self) -> KernelSpecManager:
+            return KernelSpecManager(kernel_dirs=[folder])
+
+    return FolderKernelManager
 
 
 def clean_metadata(notebook) -> None:

@@ -38,7 +38,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .catalog import BUILD, EN, LESSON_IMPORT, ROOT, ZH_TW, answer_tags, notebook_paths
-from .kernels import KERNEL_NAME, clean_metadata, local_kernel_config
+from .kernels import KERNEL_NAME, clean_metadata, kernel_manager_class, local_kernel_config
 
 CELL_TIMEOUT_S = 900
 SUMMARY_CODE = "import json as _json; print(_json.dumps(globals().get('summary', {}), default=str))"
@@ -101,11 +101,17 @@ def progress_figures(notebook) -> dict:
 
 
 def run_notebook(
-    source: Path, target: Path, workdir: Path, socket_dir: Path, solutions: bool = False
+    source: Path, target: Path, workdir: Path, socket_dir: Path, solutions: bool = False, kernels: Path | None = None
 ) -> tuple[str, float, dict]:
+    """Execute ``source`` in a fresh kernel working in ``workdir``; save it as ``target``.
+
+    The kernel is this environment's, or with ``kernels`` the spec ``python3`` of that folder of kernel
+    specs (another environment's Python). Returns the status, the seconds and the key figures.
+    """
     notebook = nbformat.read(source, as_version=4)
     if solutions:
         fill_in_solutions(notebook)
+    other_kernel = {} if kernels is None else {"kernel_manager_class": kernel_manager_class(kernels)}
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_S,
@@ -113,6 +119,7 @@ def run_notebook(
         resources={"metadata": {"path": str(workdir)}},
         record_timing=False,
         config=local_kernel_config(socket_dir),
+        **other_kernel,
     )
     # An extra last cell prints the summary; it is removed before the notebook is saved.
     probe = nbformat.v4.new_code_cell(SUMMARY_CODE)
