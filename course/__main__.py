@@ -13,7 +13,7 @@ import sys
 # environment, for one, has no torch.
 COMMANDS = {
     "run": ("course.notebooks", "execute the notebooks headless (--solutions, --zh-tw, --in-place)"),
-    "colab": ("course.colab", "run every notebook in twins of Colab's and Kaggle's runtimes (make test-colab)"),
+    "colab": ("course.colab.cli", "run every notebook in twins of Colab's and Kaggle's runtimes (make test-colab)"),
     "grade": ("course.grade.cli", "grade a class's exercise notebooks: grades, report, feedback"),
     "site": ("course.site.cli", "build the website (site build) or check it in Chromium (site check)"),
     "zh-tw": ("course.i18n.zh_tw", "build or check the Traditional Chinese notebooks (notebooks/zh-TW/)"),

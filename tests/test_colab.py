@@ -14,7 +14,8 @@ import pytest
 from packaging.version import Version
 
 from course.catalog import HOSTED_RUNTIMES, LESSONS, ROOT
-from course.colab import TwinError, check_floors, committed_summary, declared, parse_runtime, summary_problems
+from course.colab.cli import committed_summary, summary_problems
+from course.colab.runtime import TwinError, check_floors, declared, parse_runtime
 
 tomllib = pytest.importorskip("tomllib")
 
