@@ -112,7 +112,8 @@ notebooks: install
 zh-tw: install
 	$(BIN)/python -m course zh-tw build
 
-## Grade a class: make grade SUBMISSIONS=folder-with-one-folder-per-student [OUT=build/grades]
+## Grade a class: make grade SUBMISSIONS=the-class-folder [OUT=build/grades] [ROSTER=lms-class-list.csv]
+## [POINTS=points.toml] (docs/grading.md)
 OUT ?= build/grades
 ifeq ($(filter grade,$(MAKECMDGOALS)),grade)
 ifeq ($(strip $(SUBMISSIONS)),)
@@ -121,7 +122,7 @@ endif
 endif
 
 grade: install
-	$(BIN)/python -m course grade "$(SUBMISSIONS)" --out "$(OUT)"
+	$(BIN)/python -m course grade "$(SUBMISSIONS)" --out "$(OUT)" $(if $(ROSTER),--roster "$(ROSTER)") $(if $(POINTS),--points "$(POINTS)")
 
 ## The message catalogs (helpers/locale): extract _() and N_() from helpers/, update each .po, compile .mo.
 messages: install

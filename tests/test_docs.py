@@ -149,7 +149,7 @@ def test_each_section_lives_in_one_place(edition):
 
 def test_a_broken_link_or_anchor_is_reported():
     page = ROOT / EN.doc_path("grading")
-    broken = "[a](benchmark.md#no-such-heading) [b](no-such-page.md)\n[c](#the-results) [d](../../outside.md)"
+    broken = "[a](benchmark.md#no-such-heading) [b](no-such-page.md)\n[c](#safety-the-sandbox) [d](../../outside.md)"
     assert link_problems(page, broken) == [
         "docs/grading.md, line 1: link benchmark.md#no-such-heading: docs/benchmark.md has no heading with "
         "the anchor #no-such-heading",
