@@ -2,16 +2,17 @@
 
     python -m course zh-tw build         # write notebooks/zh-TW/*.ipynb (`make zh-tw`)
     python -m course zh-tw check         # are the committed zh-TW notebooks up to date?
-    python -m course zh-tw add-missing   # add a block to translate for each new or changed cell
+    python -m course zh-tw add-missing   # add a block to translate for each new or changed cell or comment
 
 One source of truth: the English notebooks give every code cell, and
-``translations/zh-TW/*.md`` give the markdown. The one difference in code: each twin's
-banner cell (the one that calls ``show_banner``) starts with LANGUAGE_LINES, which make
-the course's messages (banner, set-up errors, checks, hints, progress) Traditional
-Chinese. A twin's outputs are its own: ``python -m course run --zh-tw --in-place``
-(part of ``make notebooks``) executes the twins; the build keeps the outputs of each
-code cell whose code is unchanged and clears those of a changed one, so a twin with a
-changed code cell must be executed again (the tests say so). Each translation is keyed
+``translations/zh-TW/*.md`` give the markdown and the code's comments. The one difference
+in code, comments aside: each twin's banner cell (the one that calls ``show_banner``)
+starts with LANGUAGE_LINES, which make the course's messages (banner, set-up errors,
+checks, hints, progress) Traditional Chinese. A twin's outputs are its own:
+``python -m course run --zh-tw --in-place`` (part of ``make notebooks``) executes the
+twins; the build keeps the outputs of each code cell whose code is unchanged (comments
+aside) and clears those of a changed one, so a twin with a changed code cell must be
+executed again (the tests say so). Each translation is keyed
 by the *exact* text of the English cell it translates:
 
     <!-- en -->
