@@ -23,6 +23,8 @@ import pytest
 from course.catalog import DOCS, EN
 from course.catalog import ZH_TW as ZH_TW_EDITION
 from course.i18n import zh_tw as build_zh_tw
+from helpers import output_dir
+from helpers.i18n import set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -213,12 +215,39 @@ def text_outputs(cell: dict) -> list[dict]:
     ]
 
 
+def runs_folder(language: str) -> str:
+    """Where helpers.output_dir() puts the runs of a notebook in ``language`` on this machine."""
+    set_language(language)
+    try:
+        return str(Path(output_dir("NAME", env={})).parent)
+    finally:
+        set_language("en")
+
+
+def as_the_twins_run(outputs: list[dict]) -> list[dict]:
+    """English outputs as the twin's run shows them: its output folders are the zh-TW ones
+    (``'runs/zh-TW/02_defaults'`` for ``'runs/02_defaults'``), and nothing else differs."""
+    english, chinese = runs_folder("en"), runs_folder("zh-TW")
+    return json.loads(json.dumps(outputs, ensure_ascii=False).replace(f"'{english}/", f"'{chinese}/"))
+
+
 @pytest.mark.parametrize("english", LESSONS, ids=lambda path: path.stem)
 def test_a_lesson_twins_machine_independent_outputs_are_the_english_ones(english):
-    """The twin was executed from the current code: every output nbval would compare is the English one."""
+    """The twin was executed from the current code: every output nbval would compare is the English one
+    (but for the twin's own output folders)."""
     for index, (en, zh) in enumerate(zip(load(english), load(ZH_TW / english.name), strict=True)):
         if en["cell_type"] == "code" and "nbval-ignore-output" not in en["metadata"].get("tags", []):
-            assert text_outputs(zh) == text_outputs(en), f"{english.name} cell {index}: run `make notebooks`"
+            expected = as_the_twins_run(text_outputs(en))
+            assert text_outputs(zh) == expected, f"{english.name} cell {index}: run `make notebooks`"
+
+
+def test_a_twins_run_has_its_own_output_folder():
+    """Lesson 2 shows its output folder: the twin's is the zh-TW one (helpers.output_dir)."""
+    english = load(EN.folder / "02_training_arguments.ipynb")
+    twin = load(ZH_TW / "02_training_arguments.ipynb")
+    index = next(i for i, cell in enumerate(english) if 'output_dir("02_defaults")' in source(cell))
+    assert text_outputs(english[index])[0]["data"]["text/plain"] == [f"'{runs_folder('en')}/02_defaults'"]
+    assert text_outputs(twin[index])[0]["data"]["text/plain"] == [f"'{runs_folder('zh-TW')}/02_defaults'"]
 
 
 @pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
@@ -570,7 +599,9 @@ def test_a_malformed_comments_table_names_the_problem_and_the_fix(sandbox, capsy
 
 
 def test_code_the_tokenizer_cannot_read_is_reported_not_a_stack_trace(sandbox, capsys):
-    change_english_cell(sandbox, "01_tokenization_exercises.ipynb", 9, "segment_b_start = ____", 'segment_b_start = """')
+    change_english_cell(
+        sandbox, "01_tokenization_exercises.ipynb", 9, "segment_b_start = ____", 'segment_b_start = """'
+    )
     assert build_zh_tw.main([]) == 1
     error = capsys.readouterr().err
     assert "notebooks/01_tokenization_exercises.ipynb cell 9 ('segment_b_start = \"\"\"  # an int'): Python's" in error
