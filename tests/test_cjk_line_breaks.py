@@ -114,8 +114,9 @@ def test_the_zh_tw_build_joins_the_lines_a_translation_wraps():
     assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", block.chinese)
 
 
-def test_no_line_break_after_cjk_punctuation_in_the_zh_tw_notebooks_and_readme():
-    """「`input_ids`、⏎`token_type_ids`」 shows a space after 、: the build joins such lines too."""
+def test_no_line_break_next_to_cjk_punctuation_in_the_zh_tw_notebooks_and_readme():
+    """「`input_ids`、⏎`token_type_ids`」 shows a space after 、, 「BERT⏎（」 one before （: the build joins
+    such lines too."""
     problems = []
     for name in notebook_names():
         path = ROOT / ZH_TW.notebook_path(name)
@@ -126,13 +127,16 @@ def test_no_line_break_after_cjk_punctuation_in_the_zh_tw_notebooks_and_readme()
     problems += [
         f"{ZH_TW.readme}, line {line}" for line in punctuation_breaks((ROOT / ZH_TW.readme).read_text("utf-8"))
     ]
-    assert not problems, "line breaks after CJK punctuation (join the lines):\n" + "\n".join(problems)
+    assert not problems, "line breaks next to CJK punctuation (join the lines):\n" + "\n".join(problems)
 
 
-def test_a_line_break_after_cjk_punctuation_is_joined_but_not_before_a_new_block():
+def test_a_line_break_next_to_cjk_punctuation_is_joined_but_not_before_a_new_block():
     text = "`input_ids`、\n`token_type_ids` 和\n`attention_mask`：\n* 一項；\n2. 另一項。\n| 表 |\n\n下一段。"
     assert punctuation_breaks(text) == [1]
     assert join_line_breaks(text) == (
         "`input_ids`、`token_type_ids` 和\n`attention_mask`：\n* 一項；\n2. 另一項。\n| 表 |\n\n下一段。"
     )
     assert punctuation_breaks("```\n甲、\nb\n```") == [], "code blocks keep their lines"
+    assert join_line_breaks("一個小型 BERT\n（all-MiniLM-L6-v2）和\n*equivalent*") == (
+        "一個小型 BERT（all-MiniLM-L6-v2）和\n*equivalent*"
+    ), "before CJK punctuation too; between a Chinese and a Latin word the break stays (shown as a space)"

@@ -12,9 +12,10 @@ are written without them (tests/test_cjk_line_breaks.py counts them everywhere).
 also where emphasis or a link ends or starts (**多數類別比例**⏎（majority...). Code blocks are
 left as they are: there a line break is a line break.
 
-After CJK punctuation no space is wanted either, whatever follows: 「`input_ids`、⏎`token_type_ids`」
-reads 「`input_ids`、 `token_type_ids`」. The build joins those lines too (``punctuation_breaks``),
-unless the next line starts a block of its own (a list item, a table row, a heading).
+Next to CJK punctuation no space is wanted either, whatever is on the other side:
+「`input_ids`、⏎`token_type_ids`」 reads 「`input_ids`、 `token_type_ids`」, and 「小型 BERT⏎（all-MiniLM）」
+reads 「小型 BERT （all-MiniLM）」. The build joins those lines too (``punctuation_breaks``), unless
+the next line starts a block of its own (a list item, a table row, a heading).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ ENDS_IN_CJK = re.compile(rf"[{CJK_CHARS}](?:\*{{1,3}}|_{{1,3}}|~~|\]\([^)\s]*\))
 # What opens emphasis or a link, then a CJK character.
 STARTS_WITH_CJK = re.compile(rf"^[ \t]*(?:\*{{1,3}}|_{{1,3}}|~~|\[)*[{CJK_CHARS}]")
 FENCE = re.compile(r"^\s*(```|~~~)")
-# CJK punctuation or a full-width form, then what closes emphasis or a link.
+# CJK punctuation or a full-width form, then what closes emphasis or a link; or what opens them, then one.
 ENDS_IN_CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uffef](?:\*{1,3}|_{1,3}|~~|\]\([^)\s]*\))*$")
+STARTS_WITH_CJK_PUNCTUATION = re.compile(r"^[ \t]*(?:\*{1,3}|_{1,3}|~~|\[)*[\u3000-\u303f\uff00-\uffef]")
 # A line that starts a block of its own: a list item, a table row, a heading, a quote, HTML.
 BLOCK_START = re.compile(r"^\s*(?:[*+-]\s|\d+[.)]\s|[|#>]|<)")
 
@@ -48,7 +50,9 @@ def _soft_breaks(lines: list[str], after_punctuation: bool = False) -> list[int]
         if in_fence or line.lstrip().startswith("#") or FENCE.match(following):
             continue
         between_cjk = ENDS_IN_CJK.search(line) and STARTS_WITH_CJK.match(following)
-        punctuation = ENDS_IN_CJK_PUNCTUATION.search(line) and following.strip() and not BLOCK_START.match(following)
+        punctuation = (
+            ENDS_IN_CJK_PUNCTUATION.search(line) and following.strip() and not BLOCK_START.match(following)
+        ) or (line.strip() and not line.lstrip().startswith("|") and STARTS_WITH_CJK_PUNCTUATION.match(following))
         if between_cjk or (after_punctuation and punctuation):
             found.append(index)
     return found
@@ -62,8 +66,8 @@ def line_breaks(markdown: str) -> list[int]:
 
 def punctuation_breaks(markdown: str) -> list[int]:
     """The lines (counted from 1) that end in CJK punctuation which the next line continues with
-    something else than CJK (`code`, a Latin word, a number): each is shown as a space after the
-    punctuation."""
+    something else than CJK (`code`, a Latin word, a number), or that end in something else which
+    the next line continues with CJK punctuation: each is shown as a space beside the punctuation."""
     lines = markdown.split("\n")
     return sorted({index + 1 for index in _soft_breaks(lines, after_punctuation=True)} - set(line_breaks(markdown)))
 
