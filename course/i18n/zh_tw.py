@@ -435,7 +435,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         default="build",
         choices=("build", "check", "add-missing"),
         help="build (default): write notebooks/zh-TW/; check: fail if a committed zh-TW notebook is out of "
-        "date; add-missing: append blocks to translate for new or changed cells",
+        "date; add-missing: append blocks to translate for new or changed cells and comments",
     )
     args = parser.parse_args(argv)
     args.check, args.add_missing = args.action == "check", args.action == "add-missing"
