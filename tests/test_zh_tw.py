@@ -2,7 +2,8 @@
 translations, never edited by hand, and unable to drift from the English edition.
 
 A zh-TW notebook has the English code cells, cell by cell, except the language lines at the
-top of its banner cell (checked here, exactly). Its outputs are its own: the banner, the
+top of its banner cell and its comments, which are Chinese (checked here: the code without its
+comments, found with Python's tokenizer, is the English code exactly). Its outputs are its own: the banner, the
 checks and progress() print Chinese. `make nbval` executes every zh-TW exercise notebook and
 the two quick lessons from their own folder; for the other lessons, the outputs that do not
 depend on the machine are checked here against the English notebook's. README.zh-TW.md has
@@ -22,6 +23,8 @@ import pytest
 from course.catalog import DOCS, EN
 from course.catalog import ZH_TW as ZH_TW_EDITION
 from course.i18n import zh_tw as build_zh_tw
+from helpers import output_dir
+from helpers.i18n import set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,9 +101,14 @@ def test_committed_twin_is_what_the_build_gives(english, build):
     )
 
 
+DRIFT = "not the English code, comments aside (with the language lines in the banner cell)"
+
+
 def code_differences(en_cells: list[dict], zh_cells: list[dict]) -> list[str]:
-    """How a twin's cells differ from the English notebook's other than by its prose, its outputs
-    and the language lines that open its banner cell (and nowhere else)."""
+    """How a twin's cells differ from the English notebook's other than by its prose, its outputs,
+    its code's comments (translated) and the language lines that open its banner cell (and nowhere
+    else). The code is compared without its comments, which Python's tokenizer finds: strings,
+    names, spacing and line breaks all count."""
     if [cell["cell_type"] for cell in zh_cells] != [cell["cell_type"] for cell in en_cells]:
         return ["the cells are not the English notebook's cells, in order"]
     found = []
@@ -112,8 +120,8 @@ def code_differences(en_cells: list[dict], zh_cells: list[dict]) -> list[str]:
         expected = source(en)
         if build_zh_tw.BANNER_CALL in expected:
             expected = build_zh_tw.LANGUAGE_LINES + expected
-        if source(zh) != expected:
-            found.append(f"code cell {index}: not the English code (with the language lines in the banner cell)")
+        if not build_zh_tw.same_code(source(zh), expected):
+            found.append(f"code cell {index}: {DRIFT}")
     return found
 
 
@@ -132,19 +140,69 @@ def test_the_drift_check_catches_any_other_difference_in_code():
 
     without_language = [dict(cell) for cell in zh_cells]
     without_language[banner]["source"] = source(en_cells[banner])
-    assert code_differences(en_cells, without_language) == [
-        f"code cell {banner}: not the English code (with the language lines in the banner cell)"
-    ]
+    assert code_differences(en_cells, without_language) == [f"code cell {banner}: {DRIFT}"]
 
     extra_line = [dict(cell) for cell in zh_cells]
     extra_line[other]["source"] = build_zh_tw.LANGUAGE_LINES + source(zh_cells[other])
-    assert code_differences(en_cells, extra_line) == [
-        f"code cell {other}: not the English code (with the language lines in the banner cell)"
-    ]
+    assert code_differences(en_cells, extra_line) == [f"code cell {other}: {DRIFT}"]
 
     edited = [dict(cell) for cell in zh_cells]
     edited[banner]["source"] = source(zh_cells[banner]).replace("resolve_profile()", "resolve_profile({})")
-    assert code_differences(en_cells, edited)
+    assert code_differences(en_cells, edited) == [f"code cell {banner}: {DRIFT}"]
+
+    # Comments may differ (they are translated); the code on a commented line may not, nor a string with a '#'.
+    assert "# Colab 或 Kaggle" in source(zh_cells[2])
+    assert not code_differences(en_cells, zh_cells)
+    recommented = [dict(cell) for cell in zh_cells]
+    recommented[2]["source"] = source(zh_cells[2]).replace("# Colab 或 Kaggle", "# 在 Colab 或 Kaggle 上")
+    assert not code_differences(en_cells, recommented)
+    commented_line = [dict(cell) for cell in zh_cells]
+    commented_line[2]["source"] = source(zh_cells[2]).replace("in os.environ  # Colab", "in os.environ.keys()  # Colab")
+    assert code_differences(en_cells, commented_line) == [f"code cell 2: {DRIFT}"]
+    string = [dict(cell) for cell in zh_cells]
+    string[2]["source"] = source(zh_cells[2]).replace('"google.colab"', '"google.colab  # 或 Kaggle"')
+    assert code_differences(en_cells, string) == [f"code cell 2: {DRIFT}"]
+    spacing = [dict(cell) for cell in zh_cells]
+    spacing[2]["source"] = source(zh_cells[2]).replace("hosted = ", "hosted  = ")
+    assert code_differences(en_cells, spacing) == [f"code cell 2: {DRIFT}"]
+
+
+def twin_comments(path: Path) -> list[tuple[int, str]]:
+    return [
+        (index, token.string)
+        for index, cell in enumerate(load(path))
+        if cell["cell_type"] == "code"
+        for token in build_zh_tw.comment_tokens(source(cell))
+    ]
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
+def test_every_comment_a_zh_tw_reader_sees_is_chinese(english):
+    """Every comment of a twin's code cells is Chinese, except commented-out code (``# q1.hint()``),
+    which the reader uncomments and runs as it is."""
+    comments = twin_comments(ZH_TW / english.name)
+    english_left = [
+        (index, comment)
+        for index, comment in comments
+        if not CJK.search(comment) and not build_zh_tw.is_commented_out_code(comment)
+    ]
+    assert not english_left, f"zh-TW/{english.name}: comments left in English: {english_left}"
+    assert len(comments) == len(twin_comments(english)) + 1, "one comment more: the language line's"
+
+
+def test_comments_are_translated_by_the_tokenizer_never_in_strings_or_code():
+    table = {
+        "# an int": build_zh_tw.Translation("# an int", "# 一個整數（int）", "_comments.md", 1),
+        "# a str": build_zh_tw.Translation("# a str", "# 一個字串（str）", "_comments.md", 2),
+    }
+    code = 'label = "# an int"  # a str\nanswer = f"{label} # a str"  # an int\n\n\n# a str\nx = """\n# an int\n"""\n'
+    translated, missing = build_zh_tw.translate_comments(code + "# unknown\n", table)
+    assert translated == (
+        'label = "# an int"  # 一個字串（str）\nanswer = f"{label} # a str"  # 一個整數（int）\n\n\n# 一個字串（str）\n'
+        'x = """\n# an int\n"""\n# unknown\n'
+    )
+    assert missing == ["# unknown"]
+    assert build_zh_tw.same_code(code, translated.removesuffix("# unknown\n"))
 
 
 def text_outputs(cell: dict) -> list[dict]:
@@ -157,12 +215,39 @@ def text_outputs(cell: dict) -> list[dict]:
     ]
 
 
+def runs_folder(language: str) -> str:
+    """Where helpers.output_dir() puts the runs of a notebook in ``language`` on this machine."""
+    set_language(language)
+    try:
+        return str(Path(output_dir("NAME", env={})).parent)
+    finally:
+        set_language("en")
+
+
+def as_the_twins_run(outputs: list[dict]) -> list[dict]:
+    """English outputs as the twin's run shows them: its output folders are the zh-TW ones
+    (``'runs/zh-TW/02_defaults'`` for ``'runs/02_defaults'``), and nothing else differs."""
+    english, chinese = runs_folder("en"), runs_folder("zh-TW")
+    return json.loads(json.dumps(outputs, ensure_ascii=False).replace(f"'{english}/", f"'{chinese}/"))
+
+
 @pytest.mark.parametrize("english", LESSONS, ids=lambda path: path.stem)
 def test_a_lesson_twins_machine_independent_outputs_are_the_english_ones(english):
-    """The twin was executed from the current code: every output nbval would compare is the English one."""
+    """The twin was executed from the current code: every output nbval would compare is the English one
+    (but for the twin's own output folders)."""
     for index, (en, zh) in enumerate(zip(load(english), load(ZH_TW / english.name), strict=True)):
         if en["cell_type"] == "code" and "nbval-ignore-output" not in en["metadata"].get("tags", []):
-            assert text_outputs(zh) == text_outputs(en), f"{english.name} cell {index}: run `make notebooks`"
+            expected = as_the_twins_run(text_outputs(en))
+            assert text_outputs(zh) == expected, f"{english.name} cell {index}: run `make notebooks`"
+
+
+def test_a_twins_run_has_its_own_output_folder():
+    """Lesson 2 shows its output folder: the twin's is the zh-TW one (helpers.output_dir)."""
+    english = load(EN.folder / "02_training_arguments.ipynb")
+    twin = load(ZH_TW / "02_training_arguments.ipynb")
+    index = next(i for i, cell in enumerate(english) if 'output_dir("02_defaults")' in source(cell))
+    assert text_outputs(english[index])[0]["data"]["text/plain"] == [f"'{runs_folder('en')}/02_defaults'"]
+    assert text_outputs(twin[index])[0]["data"]["text/plain"] == [f"'{runs_folder('zh-TW')}/02_defaults'"]
 
 
 @pytest.mark.parametrize("english", ENGLISH, ids=lambda path: path.stem)
@@ -443,3 +528,81 @@ def test_check_mode_reports_an_outdated_twin(sandbox, capsys):
     capsys.readouterr()
     assert build_zh_tw.main(["check"]) == 1
     assert "01_tokenization.ipynb" in capsys.readouterr().err
+
+
+# --- the comments table: translations/zh-TW/_comments.md ------------------------------------------------
+
+
+def test_a_changed_english_comment_stops_the_build_naming_notebook_cell_and_comment(sandbox, capsys):
+    name = "04_predictions_softmax_exercises.ipynb"
+    change_english_cell(sandbox, name, 14, "# a float between 0 and 1", "# a float from 0 to 1")
+    assert build_zh_tw.main([]) == 1
+    error = capsys.readouterr().err
+    assert (
+        f"notebooks/{name} cell 14: no zh-TW translation of the comment '# a float from 0 to 1' in "
+        "translations/zh-TW/_comments.md (new, or changed since it was translated)" in error
+    )
+    assert "('# a float between 0 and 1'): no English code cell has this comment any more" in error
+    assert "Traceback" not in error
+    assert not (sandbox / "notebooks" / "zh-TW").exists(), "nothing is written while a comment is untranslated"
+
+    # add-missing offers the old translation, marked for review, with the English change shown.
+    assert build_zh_tw.main(["add-missing"]) == 0
+    table = (sandbox / "translations" / "zh-TW" / "_comments.md").read_text(encoding="utf-8")
+    block = table[table.rindex("<!-- en -->") :]
+    assert block == (
+        "<!-- en -->\n# a float from 0 to 1\n<!-- zh-TW needs-review -->\n# 一個 0 到 1 之間的浮點數\n<!-- end -->\n"
+    )
+    assert "<!-- -# a float between 0 and 1 -->\n<!-- +# a float from 0 to 1 -->\n" in table
+    capsys.readouterr()
+    assert build_zh_tw.main([]) == 1
+    assert f"{name} cell 14: the translation of the comment '# a float from 0 to 1'" in capsys.readouterr().err
+
+
+def test_a_comment_translated_anew_keeps_the_twins_outputs(sandbox):
+    """Only the comments change: every code cell keeps the outputs of the committed twin, so a new
+    translation of a comment needs no run of the twins."""
+    shutil.copytree(ZH_TW, sandbox / "notebooks" / "zh-TW")
+    table = sandbox / "translations" / "zh-TW" / "_comments.md"
+    text = table.read_text(encoding="utf-8")
+    table.write_text(
+        text.replace("# map() 和載入權重時不顯示進度條", "# 不顯示 map() 與載入權重的進度條"), encoding="utf-8"
+    )
+    assert build_zh_tw.main([]) == 0
+    for path in ENGLISH:
+        twin, committed = load(sandbox / "notebooks" / "zh-TW" / path.name), load(ZH_TW / path.name)
+        banner = next(cell for cell in twin if build_zh_tw.BANNER_CALL in source(cell))
+        assert "# 不顯示 map() 與載入權重的進度條" in source(banner) and banner["outputs"]
+        kept = [(cell.get("outputs"), cell.get("execution_count")) for cell in twin]
+        assert kept == [(cell.get("outputs"), cell.get("execution_count")) for cell in committed], path.name
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("# 一個整數（int）\n", "# 一個整數\n# （int）\n", "the zh-TW side is not one comment"),
+        ("# 一個整數（int）\n", "一個整數（int）\n", "the zh-TW side is not one comment"),
+        ("# noqa: F401 (作答時會用到)", "# 作答時會用到", "the translation drops the tool's directive '# noqa: F401'"),
+        ("# 暖機\n", "# warm-up\n", "the translation is the English comment itself ('# warm-up')"),
+    ],
+    ids=["two lines", "no #", "noqa dropped", "untranslated"],
+)
+def test_a_malformed_comments_table_names_the_problem_and_the_fix(sandbox, capsys, old, new, problem):
+    table = sandbox / "translations" / "zh-TW" / "_comments.md"
+    text = table.read_text(encoding="utf-8")
+    assert old in text
+    table.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert build_zh_tw.main([]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: _comments.md, line ") and problem in error and "Fix: " in error, error
+    assert len(error.strip().split("\n")) == 1 and "Traceback" not in error
+
+
+def test_code_the_tokenizer_cannot_read_is_reported_not_a_stack_trace(sandbox, capsys):
+    change_english_cell(
+        sandbox, "01_tokenization_exercises.ipynb", 9, "segment_b_start = ____", 'segment_b_start = """'
+    )
+    assert build_zh_tw.main([]) == 1
+    error = capsys.readouterr().err
+    assert "notebooks/01_tokenization_exercises.ipynb cell 9 ('segment_b_start = \"\"\"  # an int'): Python's" in error
+    assert "tokenizer cannot read this code" in error and "Traceback" not in error

@@ -2,16 +2,17 @@
 
     python -m course zh-tw build         # write notebooks/zh-TW/*.ipynb (`make zh-tw`)
     python -m course zh-tw check         # are the committed zh-TW notebooks up to date?
-    python -m course zh-tw add-missing   # add a block to translate for each new or changed cell
+    python -m course zh-tw add-missing   # add a block to translate for each new or changed cell or comment
 
 One source of truth: the English notebooks give every code cell, and
-``translations/zh-TW/*.md`` give the markdown. The one difference in code: each twin's
-banner cell (the one that calls ``show_banner``) starts with LANGUAGE_LINES, which make
-the course's messages (banner, set-up errors, checks, hints, progress) Traditional
-Chinese. A twin's outputs are its own: ``python -m course run --zh-tw --in-place``
-(part of ``make notebooks``) executes the twins; the build keeps the outputs of each
-code cell whose code is unchanged and clears those of a changed one, so a twin with a
-changed code cell must be executed again (the tests say so). Each translation is keyed
+``translations/zh-TW/*.md`` give the markdown and the code's comments. The one difference
+in code, comments aside: each twin's banner cell (the one that calls ``show_banner``)
+starts with LANGUAGE_LINES, which make the course's messages (banner, set-up errors,
+checks, hints, progress) Traditional Chinese. A twin's outputs are its own:
+``python -m course run --zh-tw --in-place`` (part of ``make notebooks``) executes the
+twins; the build keeps the outputs of each code cell whose code is unchanged (comments
+aside) and clears those of a changed one, so a twin with a changed code cell must be
+executed again (the tests say so). Each translation is keyed
 by the *exact* text of the English cell it translates:
 
     <!-- en -->
@@ -31,6 +32,14 @@ no English cell uses any more are reported too, so nothing stale stays behind.
 Cells shared by all notebooks (the set-up and the profile) are in ``_shared.md``; a block
 in a notebook's own file wins over it (notebook 1 explains the banner in full).
 
+The code cells' comments are translated too, from ``_comments.md``: the same blocks, each
+keyed by the exact text of one English comment (``# an int``) and giving the whole zh-TW
+comment (``# 一個整數（int）``). Only comments change: the builder finds them with Python's
+``tokenize`` (COMMENT tokens), so strings and code stay the English ones, character for
+character. A comment the table lacks stops the build like an untranslated cell, naming the
+notebook, the cell and the comment; commented-out code (``# q1.hint()``) is kept by a
+block whose translation is the English comment itself.
+
 The translations may be wrapped at any width; a twin's markdown cell has each paragraph's
 Chinese on one line (course/i18n/cjk.py): a line break between two Chinese characters would
 show as a stray space in Colab, JupyterLab, GitHub and the website.
@@ -39,8 +48,12 @@ show as a stray space in Colab, JupyterLab, GitHub and the website.
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
+import io
+import re
 import sys
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,12 +66,14 @@ NOTEBOOKS = EN.folder
 TARGET = ZH_TW.folder
 TRANSLATIONS = ROOT / "translations" / ZH_TW.code
 SHARED_STEM = "_shared"
+COMMENTS_STEM = "_comments"  # translations/zh-TW/_comments.md: the code cells' comments
 
 EN, ZH, ZH_REVIEW, END = "<!-- en -->", "<!-- zh-TW -->", "<!-- zh-TW needs-review -->", "<!-- end -->"
 MARKERS = (EN, ZH, ZH_REVIEW, END)
 
 # What a twin's banner cell has before the English code: the choice of language, explicit
-# and visible. The only lines in which a twin's code differs from the English notebook's.
+# and visible. Besides the translated comments, the only lines in which a twin's code differs
+# from the English notebook's.
 LANGUAGE_LINES = (
     "from helpers.i18n import set_language\n"
     "\n"
@@ -130,9 +145,50 @@ def parse_translation_file(path: Path) -> list[Translation]:
     return blocks
 
 
+# A comment that tells a tool something: its directive stays as it is at the start of the translation.
+DIRECTIVE = re.compile(r"#\s*(?:noqa(?::\s*[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)?|type:|fmt:|pragma\b|ruff:)")
+
+
+def is_commented_out_code(comment: str) -> bool:
+    """``# q1.hint()``: a comment that is a line of Python with a call in it, for the reader to uncomment."""
+    try:
+        tree = ast.parse(comment.lstrip("#").strip())
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.Call) for node in ast.walk(tree))
+
+
+def check_comment_block(block: Translation) -> None:
+    """A block of _comments.md: one English comment, one zh-TW comment, nothing that could change the code."""
+
+    def fail(problem: str, fix: str):
+        raise TranslationFileError(f"{block.file}, line {block.line}: {problem}. Fix: {fix}.")
+
+    for side, text in (("English", block.english), ("zh-TW", block.chinese)):
+        if "\n" in text.strip("\n") or not text.strip().startswith("#"):
+            fail(
+                f"the {side} side is not one comment ({first_line(text)!r})",
+                "write each comment on one line, starting with '#', as it stands in the code cell",
+            )
+    english, chinese = block.english.strip(), block.chinese.strip()
+    if english != block.english or chinese != block.chinese:
+        fail("spaces around a comment", "write the comment from its '#' to its last character")
+    directive = DIRECTIVE.match(english)
+    if directive and not chinese.startswith(directive.group()):
+        fail(
+            f"the translation drops the tool's directive {directive.group()!r}",
+            f"start the translation with {directive.group()!r} and translate only what follows it",
+        )
+    if chinese == english and not is_commented_out_code(english) and not block.needs_review:
+        fail(
+            f"the translation is the English comment itself ({english!r})",
+            "translate it; only commented-out code, such as '# q1.hint()', stays as it is",
+        )
+
+
 def load_translations(folder: Path | None = None) -> Tables:
-    """Every translation, by file (the notebook's name, or "_shared") and then by English text.
-    The same English text twice in one file is an error."""
+    """Every translation, by file (the notebook's name, "_shared", or "_comments" for the code cells'
+    comments) and then by English text. The same English text twice in one file is an error."""
     folder = TRANSLATIONS if folder is None else folder
     if not folder.is_dir():
         raise TranslationFileError(f"No translations folder at {shown(folder)}.")
@@ -140,9 +196,12 @@ def load_translations(folder: Path | None = None) -> Tables:
     for path in sorted(folder.glob("*.md")):
         table = tables.setdefault(path.stem, {})
         for block in parse_translation_file(path):
+            if path.stem == COMMENTS_STEM:
+                check_comment_block(block)
             if block.english in table:
+                what = "comment" if path.stem == COMMENTS_STEM else "cell"
                 raise TranslationFileError(
-                    f"{path.name}, line {block.line} translates the same English cell as line "
+                    f"{path.name}, line {block.line} translates the same English {what} as line "
                     f"{table[block.english].line}. Fix: keep one of the two blocks."
                 )
             table[block.english] = block
@@ -152,6 +211,57 @@ def load_translations(folder: Path | None = None) -> Tables:
 def find_translation(tables: Tables, notebook: str, english: str) -> Translation | None:
     """A notebook's own file first, then the cells every notebook shares."""
     return tables.get(notebook, {}).get(english) or tables.get(SHARED_STEM, {}).get(english)
+
+
+# --- the code cells' comments ----------------------------------------------------------------------
+
+
+def comment_tokens(source: str) -> list[tokenize.TokenInfo]:
+    """The comments of a code cell, as Python's tokenizer finds them (never a ``#`` inside a string).
+    Raises ``tokenize.TokenError`` or ``SyntaxError`` for code the tokenizer cannot read."""
+    return [token for token in tokenize.generate_tokens(io.StringIO(source).readline) if token.type == tokenize.COMMENT]
+
+
+def replace_comments(source: str, replace) -> str:
+    """``source`` with each comment, and the code before it on its line, replaced by
+    ``replace(code_before, comment)``; the rest of the line (its line break) is kept.
+    A comment runs to the end of its line, so each line holds at most one."""
+    lines = source.splitlines(keepends=True)
+    for token in comment_tokens(source):
+        (row, start), (_, end) = token.start, token.end
+        line = lines[row - 1]
+        lines[row - 1] = replace(line[:start], token.string) + line[end:]
+    return "".join(lines)
+
+
+def without_comments(source: str) -> str:
+    """The code of a cell without its comments (and the spaces before them), found with Python's tokenizer:
+    two cells whose code differs only in comments give the same text. Code the tokenizer cannot read
+    is returned as it is."""
+    try:
+        return replace_comments(source, lambda code, comment: code.rstrip(" \t"))
+    except (tokenize.TokenError, SyntaxError):
+        return source
+
+
+def same_code(one: str, other: str) -> bool:
+    """The same code, comments aside (found with tokenize: strings, names and layout all count)."""
+    return without_comments(one) == without_comments(other)
+
+
+def translate_comments(source: str, comments: dict[str, Translation]) -> tuple[str, list[str]]:
+    """A code cell with its comments translated from the comments table, and the comments it lacks."""
+    missing = []
+
+    def translated(code: str, comment: str) -> str:
+        block = comments.get(comment)
+        if block is None:
+            missing.append(comment)
+            return code + comment
+        block.used = True
+        return code + block.chinese
+
+    return replace_comments(source, translated), missing
 
 
 def shown(path: Path) -> str:
@@ -168,18 +278,19 @@ def is_banner_cell(cell) -> bool:
 
 
 def zh_tw_code(english_source: str, banner: bool) -> str:
-    """A code cell of a twin: the English code, after LANGUAGE_LINES in the banner cell."""
+    """A code cell of a twin, comments aside: the English code, after LANGUAGE_LINES in the banner cell."""
     return LANGUAGE_LINES + english_source if banner else english_source
 
 
 def own_outputs(notebook, previous) -> None:
-    """Give each code cell the outputs its twin had when the code was the same, else none."""
+    """Give each code cell the outputs its twin had when the code was the same (comments aside:
+    a translated comment changes no output), else none."""
     before = {cell.get("id"): cell for cell in previous.cells if cell.cell_type == "code"} if previous else {}
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
         old = before.get(cell.get("id"))
-        if old is not None and old.source == cell.source:
+        if old is not None and same_code(old.source, cell.source):
             cell.outputs, cell.execution_count = old.outputs, old.execution_count
         else:
             cell.outputs, cell.execution_count = [], None
@@ -192,9 +303,31 @@ def translate_notebook(path: Path, tables: Tables) -> tuple[nbformat.NotebookNod
     twin = TARGET / path.name
     previous = nbformat.read(twin, as_version=4) if twin.exists() else None
     problems = []
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.source = zh_tw_code(cell.source, is_banner_cell(cell))
+    comments = tables.get(COMMENTS_STEM, {})
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        banner = is_banner_cell(cell)
+        try:
+            source, missing = translate_comments(cell.source, comments)
+        except (tokenize.TokenError, SyntaxError) as error:
+            problems.append(
+                f"{shown(path)} cell {index} ({first_line(cell.source)!r}): Python's tokenizer cannot read this code "
+                f"({error}), so its comments cannot be translated"
+            )
+            source, missing = cell.source, []
+        problems += [
+            f"{shown(path)} cell {index}: no zh-TW translation of the comment {comment!r} in "
+            f"translations/zh-TW/{COMMENTS_STEM}.md (new, or changed since it was translated)"
+            for comment in missing
+        ]
+        problems += [
+            f"{shown(path)} cell {index}: the translation of the comment {comment!r} in "
+            f"translations/zh-TW/{block.file}, line {block.line}, is marked needs-review"
+            for comment in dict.fromkeys(token.string for token in safe_comment_tokens(cell.source))
+            if (block := comments.get(comment)) is not None and block.needs_review
+        ]
+        cell.source = zh_tw_code(source, banner)
     if not any(is_banner_cell(cell) for cell in notebook.cells):
         problems.append(f"{shown(path)}: no code cell calls {BANNER_CALL}, so the twin cannot choose its language")
     own_outputs(notebook, previous)
@@ -218,6 +351,14 @@ def translate_notebook(path: Path, tables: Tables) -> tuple[nbformat.NotebookNod
     return notebook, problems
 
 
+def safe_comment_tokens(source: str) -> list[tokenize.TokenInfo]:
+    """The comments of a cell, or none when the tokenizer cannot read it (reported elsewhere)."""
+    try:
+        return comment_tokens(source)
+    except (tokenize.TokenError, SyntaxError):
+        return []
+
+
 def all_blocks(tables: Tables) -> list[Translation]:
     return [block for table in tables.values() for block in table.values()]
 
@@ -232,41 +373,58 @@ def build_all(tables: Tables | None = None) -> tuple[dict[Path, str], list[str]]
         built[TARGET / path.name] = nbformat.writes(notebook) + "\n"
     for block in all_blocks(tables):
         if not block.used:
+            what = "code cell has this comment" if block.file == f"{COMMENTS_STEM}.md" else "cell has this text"
             problems.append(
                 f"translations/zh-TW/{block.file}, line {block.line} ({first_line(block.english)!r}): "
-                "no English cell has this text any more (stale translation)"
+                f"no English {what} any more (stale translation)"
             )
     return built, problems
 
 
+def block_to_translate(english: str, unused: list[Translation], placeholder: str, stem: str, tables: Tables) -> str:
+    """A needs-review block for ``english``, with the translation of the closest unused block (if one
+    is close) and the English lines that changed since, as comments; recorded in ``tables[stem]``."""
+    close = difflib.get_close_matches(english, [block.english for block in unused], n=1, cutoff=0.5)
+    previous = next((block for block in unused if close and block.english == close[0]), None)
+    note = ""
+    if previous:
+        diff = difflib.unified_diff(previous.english.split("\n"), english.split("\n"), lineterm="", n=0)
+        changed = [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+        note = "".join(f"<!-- {line.replace('--', '- -')} -->\n" for line in changed)
+    chinese = previous.chinese if previous else placeholder
+    tables.setdefault(stem, {})[english] = Translation(english, chinese, f"{stem}.md", 0, needs_review=True)
+    return f"{note}{EN}\n{english}\n{ZH_REVIEW}\n{chinese}\n{END}\n"
+
+
+def append_blocks(stem: str, blocks: list[str]) -> int:
+    if blocks:
+        target = TRANSLATIONS / f"{stem}.md"
+        existing = target.read_text(encoding="utf-8") if target.exists() else ""
+        target.write_text(existing.rstrip("\n") + "\n\n" + "\n".join(blocks), encoding="utf-8")
+        print(f"{shown(target)}: added {len(blocks)} block(s) to translate")
+    return len(blocks)
+
+
 def add_missing(tables: Tables) -> int:
-    """Append a block for each untranslated cell to its notebook's file; return how many."""
+    """Append a block for each untranslated cell to its notebook's file, and for each untranslated
+    comment to _comments.md; return how many."""
     unused = [block for block in all_blocks(tables) if not block.used]
-    added = 0
+    unused_cells = [block for block in unused if block.file != f"{COMMENTS_STEM}.md"]
+    unused_comments = [block for block in unused if block.file == f"{COMMENTS_STEM}.md"]
+    added, comment_blocks = 0, []
     for path in english_notebooks():
         notebook = nbformat.read(path, as_version=4)
         blocks = []
         for cell in notebook.cells:
-            if cell.cell_type != "markdown" or find_translation(tables, path.stem, cell.source):
-                continue
-            close = difflib.get_close_matches(cell.source, [block.english for block in unused], n=1, cutoff=0.5)
-            previous = next((block for block in unused if close and block.english == close[0]), None)
-            note = ""
-            if previous:
-                diff = difflib.unified_diff(previous.english.split("\n"), cell.source.split("\n"), lineterm="", n=0)
-                changed = [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
-                note = "".join(f"<!-- {line.replace('--', '- -')} -->\n" for line in changed)
-            chinese = previous.chinese if previous else "TODO: translate"
-            blocks.append(f"{note}{EN}\n{cell.source}\n{ZH_REVIEW}\n{chinese}\n{END}\n")
-            pending = Translation(cell.source, chinese, f"{path.stem}.md", 0, needs_review=True)
-            tables.setdefault(path.stem, {})[cell.source] = pending
-        if blocks:
-            target = TRANSLATIONS / f"{path.stem}.md"
-            existing = target.read_text(encoding="utf-8") if target.exists() else ""
-            target.write_text(existing.rstrip("\n") + "\n\n" + "\n".join(blocks), encoding="utf-8")
-            print(f"{shown(target)}: added {len(blocks)} block(s) to translate")
-            added += len(blocks)
-    return added
+            if cell.cell_type == "code":
+                for comment in [token.string for token in safe_comment_tokens(cell.source)]:
+                    if comment not in tables.get(COMMENTS_STEM, {}):
+                        todo = "# TODO: translate"
+                        comment_blocks.append(block_to_translate(comment, unused_comments, todo, COMMENTS_STEM, tables))
+            elif cell.cell_type == "markdown" and not find_translation(tables, path.stem, cell.source):
+                blocks.append(block_to_translate(cell.source, unused_cells, "TODO: translate", path.stem, tables))
+        added += append_blocks(path.stem, blocks)
+    return added + append_blocks(COMMENTS_STEM, comment_blocks)
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
@@ -277,7 +435,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         default="build",
         choices=("build", "check", "add-missing"),
         help="build (default): write notebooks/zh-TW/; check: fail if a committed zh-TW notebook is out of "
-        "date; add-missing: append blocks to translate for new or changed cells",
+        "date; add-missing: append blocks to translate for new or changed cells and comments",
     )
     args = parser.parse_args(argv)
     args.check, args.add_missing = args.action == "check", args.action == "add-missing"
