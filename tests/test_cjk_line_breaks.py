@@ -114,7 +114,7 @@ def test_the_zh_tw_build_joins_the_lines_a_translation_wraps():
     assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", block.chinese)
 
 
-def test_no_line_break_next_to_cjk_punctuation_in_the_zh_tw_notebooks_and_readme():
+def test_no_line_break_next_to_cjk_punctuation_in_the_zh_tw_notebooks_readme_and_docs():
     """「`input_ids`、⏎`token_type_ids`」 shows a space after 、, 「BERT⏎（」 one before （: the build joins
     such lines too."""
     problems = []
@@ -124,9 +124,8 @@ def test_no_line_break_next_to_cjk_punctuation_in_the_zh_tw_notebooks_and_readme
             if cell["cell_type"] == "markdown":
                 lines = punctuation_breaks("".join(cell["source"]))
                 problems += [f"{path.relative_to(ROOT)} cell {index}, line {line}" for line in lines]
-    problems += [
-        f"{ZH_TW.readme}, line {line}" for line in punctuation_breaks((ROOT / ZH_TW.readme).read_text("utf-8"))
-    ]
+    for page in [ZH_TW.readme, *(ZH_TW.doc_path(name) for name in DOCS)]:
+        problems += [f"{page}, line {line}" for line in punctuation_breaks((ROOT / page).read_text("utf-8"))]
     assert not problems, "line breaks next to CJK punctuation (join the lines):\n" + "\n".join(problems)
 
 
