@@ -1,1 +1,2 @@
-"""The course's data: the bundled MRPC-style pairs (``mrpc``) and local copies of the full profile (``local_copies``)."""
+"""The course's data: the bundled MRPC-style pairs (``mrpc``) and local copies of the full profile
+(``local_copies``)."""
