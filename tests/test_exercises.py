@@ -1,279 +1,286 @@
-"""Every exercise's check: the reference solution is accepted, typical wrong answers get
-their intended message, and the untouched placeholder says "not answered yet"."""
+"""Every exercise of every lesson of the catalog, in the namespace its own notebook's cells make:
+the reference solution is accepted, the untouched placeholder is "not answered yet", every known
+mistake gets its message (in English and in Chinese), and a verdict does not depend on the names
+the answer's code created, as when the class grader judges the carried answer in a kernel of its
+own. Then the tests that are not of that shape: a check that cannot be tricked from the answer
+cell, models that learned, a failed answer cell, progress."""
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
 import sys
 import textwrap
 
 import numpy as np
 import pytest
-from transformers import DataCollatorWithPadding
 
-from answers import assert_placeholder_unanswered, assert_solution_accepted, assert_wrong_with_message, run
-from helpers.exercises import ____, failed_cells, lesson01, lesson02, lesson03, lesson04, lesson05, watch_answer_cells
+from answers import (
+    case_id,
+    every_exercise,
+    every_mistake,
+    exercises_of,
+    gives,
+    lesson_module,
+    run,
+    shared_course,
+    trains,
+)
+from course.catalog import LESSONS, ROOT
+from helpers.exercises import ____, failed_cells, lesson01, lesson02, lesson05, watch_answer_cells
+from helpers.exercises.carry import dumps, loads
+from helpers.i18n import set_language
 
-LESSONS = {1: lesson01, 2: lesson02, 3: lesson03, 4: lesson04, 5: lesson05}
-ALL = [(number, exercise) for number, lesson in LESSONS.items() for exercise in lesson.exercises.exercises]
-
-
-def log_history():
-    """What a 3-epoch Trainer run with eval_strategy='epoch' logs: best F1 at epoch 2, best accuracy at
-    epoch 3, lowest validation loss at epoch 1."""
-    return [
-        {"loss": 0.6, "epoch": 1.0, "step": 60},
-        {"eval_loss": 0.40, "eval_accuracy": 0.80, "eval_f1": 0.85, "epoch": 1.0, "step": 60},
-        {"loss": 0.4, "epoch": 2.0, "step": 120},
-        {"eval_loss": 0.42, "eval_accuracy": 0.82, "eval_f1": 0.88, "epoch": 2.0, "step": 120},
-        {"loss": 0.2, "epoch": 3.0, "step": 180},
-        {"eval_loss": 0.47, "eval_accuracy": 0.84, "eval_f1": 0.87, "epoch": 3.0, "step": 180},
-    ]
+LESSON = {lesson.number: lesson for lesson in LESSONS}
 
 
 @pytest.fixture(scope="module")
-def predictions(trained):
-    return trained["predictions"]
+def course(tmp_path_factory):
+    return shared_course(tmp_path_factory)
 
 
 @pytest.fixture
-def namespace(offline_profile, tokenizer, tokenized, predictions, monkeypatch, tmp_path):
-    """What the exercise notebooks define before the exercises, for every lesson at once."""
-    from helpers import load_mrpc_metric
-
-    monkeypatch.chdir(tmp_path)  # quick runs write their output folder here
-    monkeypatch.setenv("COURSE_OUTPUT_DIR", str(tmp_path / "runs"))
-    return {
-        "np": np,
-        "profile": offline_profile,
-        "tokenizer": tokenizer,
-        "tokenized_datasets": tokenized,
-        "data_collator": DataCollatorWithPadding(tokenizer=tokenizer),
-        "sentence1": lesson01.PAIR[0],
-        "sentence2": lesson01.PAIR[1],
-        "predictions": predictions,
-        "metric": load_mrpc_metric(offline_profile),
-        "log_history": log_history(),
-        "total_steps": 345,  # exercise 2 of lesson 2 comes before exercise 3
-    }
+def chinese():
+    set_language("zh-TW")
+    yield
+    set_language("en")
 
 
-@pytest.mark.parametrize("lesson, exercise", ALL, ids=lambda value: getattr(value, "answer_name", str(value)))
-def test_the_reference_solution_is_accepted(lesson, exercise, namespace, capsys):
-    assert_solution_accepted(exercise, namespace, capsys)
+# --- every exercise, from the catalog -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lesson, exercise", ALL, ids=lambda value: getattr(value, "answer_name", str(value)))
-def test_the_placeholder_is_not_answered_yet(lesson, exercise, namespace):
-    assert_placeholder_unanswered(exercise, namespace)
+@pytest.mark.parametrize("lesson, exercise", every_exercise(), ids=case_id)
+def test_the_reference_solution_is_accepted(lesson, exercise, course, capsys):
+    namespace = course.student(lesson, exercise)
+    feedback = exercise.evaluate(namespace)
+    assert feedback.status == "correct", feedback.message
+    assert feedback.message.startswith("Correct! ")
+    capsys.readouterr()  # what the solution itself printed
+    exercise.check(namespace)
+    assert capsys.readouterr().out.startswith(f"{exercise.label}: Correct! ")
 
 
-def test_a_function_that_still_returns_the_placeholder_is_not_answered(namespace):
-    run("def compute_metrics_prf(eval_preds):\n    return ____", {**namespace, "____": ____})
-    namespace["compute_metrics_prf"] = lambda eval_preds: ____
-    assert lesson05.q1.evaluate(namespace).status == "unanswered"
+@pytest.mark.parametrize("lesson, exercise", every_exercise(), ids=case_id)
+def test_the_placeholder_is_not_answered_yet(lesson, exercise, course):
+    """The untouched ____ placeholder, and an answer name never assigned, are both not answered yet."""
+    namespace = course.before(lesson, exercise)
+    namespace[exercise.answer_name] = ____
+    feedback = exercise.evaluate(namespace)
+    assert feedback.status == "unanswered"
+    assert feedback.message.startswith("Not answered yet: replace ____")
+    del namespace[exercise.answer_name]
+    assert exercise.evaluate(namespace).status == "unanswered"
 
 
-def expected_position(namespace):
-    return namespace["tokenizer"](lesson01.PAIR[0], lesson01.PAIR[1])["token_type_ids"].index(1)
+@pytest.mark.parametrize("lesson, exercise, mistake", every_mistake(), ids=case_id)
+def test_a_known_mistake_gets_its_message_in_both_languages(lesson, exercise, mistake, course):
+    """Graded wrong, with its own message and no traceback; the same data judged in Chinese gives
+    the message's translation."""
+    namespace = course.student(lesson, exercise, mistake.code)
+    feedback = exercise.evaluate(namespace)
+    assert feedback.status == "wrong", feedback.message
+    assert feedback.message.startswith("Not quite: ")
+    assert gives(feedback.message, mistake.message), f"{feedback.message!r} is not {mistake.message!r}"
+    assert "Traceback" not in feedback.message
+    carried = loads(dumps(exercise.carry(namespace)))
+    set_language("zh-TW")
+    try:
+        chinese = exercise.judge(carried, namespace)
+        assert chinese.message.startswith("還不對："), chinese.message
+        assert gives(chinese.message, mistake.message), f"{chinese.message!r} is not the translation"
+    finally:
+        set_language("en")
 
 
-def validation_lengths(namespace):
-    return [len(ids) for ids in namespace["tokenized_datasets"]["validation"]["input_ids"]]
+def answers_of(exercise) -> list[tuple[str, str]]:
+    """(what, code): the solution and every known mistake of an exercise."""
+    return [("solution", exercise.solution_code)] + [("mistake", mistake.code) for mistake in exercise.mistakes]
 
 
-# (exercise, code that defines a typical wrong answer, what the message must say)
-WRONG_ANSWERS = [
-    (
-        lesson01.q1,
-        "segment_b_start = tokenizer(sentence1, sentence2)['token_type_ids'].index(1) - 1",
-        "closes sentence 1",
-    ),
-    (lesson01.q1, "segment_b_start = tokenizer(sentence1, sentence2)['token_type_ids'].index(1) + 1", "one too far"),
-    (lesson01.q1, "segment_b_start = len(tokenizer.tokenize(sentence1))", "sentence 1's tokens only"),
-    (lesson01.q1, "segment_b_start = tokenizer(sentence1, sentence2)", "one whole number"),
-    (
-        lesson01.q2,
-        "lengths = [len(x) for x in tokenized_datasets['train'][8:16]['input_ids']]\npad_count = sum(lengths)",
-        "counts the real tokens",
-    ),
-    (
-        lesson01.q2,
-        "lengths = [len(x) for x in tokenized_datasets['train'][8:16]['input_ids']]\npad_count = 8 * max(lengths)",
-        "every token of the padded batch",
-    ),
-    (
-        lesson01.q3,
-        "lengths = [len(x) for x in tokenized_datasets['validation']['input_ids']]\n"
-        "per_batch = sum(len(lengths[i:i+8]) * max(lengths[i:i+8]) for i in range(0, len(lengths), 8))\n"
-        "tokens_saved = len(lengths) * 512 - per_batch",
-        "padding to 512",
-    ),
-    (
-        lesson01.q3,
-        "lengths = [len(x) for x in tokenized_datasets['validation']['input_ids']]\n"
-        "tokens_saved = len(lengths) * max(lengths) - sum(lengths)",
-        "no padding at all",
-    ),
-    (lesson02.q1, "every_50_steps = dict(evaluation_strategy='steps', eval_steps=50, save_steps=50)", "2023 name"),
-    (
-        lesson02.q1,
-        "every_50_steps = dict(eval_strategy='epoch', save_strategy='steps', save_steps=50)",
-        "must be 'steps'",
-    ),
-    (
-        lesson02.q1,
-        "every_50_steps = dict(eval_strategy='steps', save_strategy='steps', save_steps=50)",
-        "eval_steps is 500",
-    ),
-    (lesson02.q1, "every_50_steps = dict(eval_strategy='steps', eval_steps=50)", "save every 50 steps too"),
-    (lesson02.q1, "every_50_steps = dict(eval_strategy='often')", "TrainingArguments refuses"),
-    (lesson02.q2, "total_steps = 230 * 3", "number of batches"),
-    (lesson02.q2, "total_steps = 229 // 2 * 3", "last, smaller batch"),
-    (lesson02.q2, "total_steps = 230 * 3 * 2", "not multiply"),
-    # 3 x 3668 / 16 = 687.75 rounded: no accumulation, and one rounding for the whole run instead of per epoch.
-    (
-        lesson02.q2,
-        "total_steps = 688",
-        "688 is 3,668 x 3 / 16 rounded once: the batches of the whole run. Two things are missing.",
-    ),
-    (lesson02.q2, "total_steps = 3668 * 3 // 16", "687 is 3,668 x 3 / 16 rounded once"),
-    (lesson02.q2, "import math\ntotal_steps = math.ceil(3668 * 3 / 32)", "round per epoch, not over the whole run"),
-    (lesson02.q2, "total_steps = 3668 / 16 / 2 * 3", "not the float 343.875"),
-    (lesson02.q3, "lr_at_step_100 = 2e-5", "that is the peak"),
-    (lesson02.q3, "lr_at_step_100 = 2e-5 * (345 - 100) / 345", "left out the warm-up"),
-    (lesson02.q3, "lr_at_step_100 = 2e-5 * (345 - 100) / (345 - 34)", "rounds up"),
-    (lesson03.q1, "new_head_weights = ['classifier.weight', 'classifier.bias']", "not sorted"),
-    (lesson03.q1, "new_head_weights = ['bert.pooler.dense.weight']", "missing_keys"),
-    (lesson03.q1, "new_head_weights = 'classifier'", "list of weight names"),
-    (lesson03.q2, "steps_per_epoch = len(tokenized_datasets['train'])", "number of training pairs"),
-    (lesson03.q2, "steps_per_epoch = len(tokenized_datasets['train']) / 7", "whole number"),
-    (lesson04.q1, "probabilities = predictions.predictions", "logits themselves"),
-    (
-        lesson04.q1,
-        "e = np.exp(predictions.predictions)\nprobabilities = e / e.sum(axis=0, keepdims=True)",
-        "wrong axis",
-    ),
-    (lesson04.q1, "probabilities = 1 / (1 + np.exp(-predictions.predictions))", "sigmoid"),
-    (
-        lesson04.q2,
-        "accuracy = float((predictions.predictions.argmax(-1) != predictions.label_ids).mean())",
-        "error rate",
-    ),
-    (
-        lesson04.q2,
-        "accuracy = 100 * float((predictions.predictions.argmax(-1) == predictions.label_ids).mean())",
-        "percentage",
-    ),
-    (
-        lesson04.q3,
-        "p = predictions.predictions\nright = np.flatnonzero(p.argmax(-1) == predictions.label_ids)\n"
-        "most_confident_mistake = int(right[0])",
-        "got pair",
-    ),
-    (
-        lesson05.q1,
-        "from sklearn.metrics import precision_score, recall_score\n"
-        "def compute_metrics_prf(eval_preds):\n"
-        "    logits, labels = eval_preds\n"
-        "    predictions = np.argmax(logits, axis=-1)\n"
-        "    scores = metric.compute(predictions=labels, references=predictions)\n"
-        "    scores['precision'] = precision_score(predictions, labels)\n"
-        "    scores['recall'] = recall_score(predictions, labels)\n"
-        "    return scores",
-        "precision and recall are swapped",
-    ),
-    (
-        lesson05.q1,
-        "def compute_metrics_prf(eval_preds):\n"
-        "    logits, labels = eval_preds\n"
-        "    return metric.compute(predictions=np.argmax(logits, axis=-1), references=labels)",
-        "lacks 'precision', 'recall'",
-    ),
-    (
-        lesson05.q1,
-        "from sklearn.metrics import f1_score, precision_score, recall_score\n"
-        "def compute_metrics_prf(eval_preds):\n"
-        "    logits, labels = eval_preds\n"
-        "    p = np.argmax(logits, axis=-1)\n"
-        "    return {'accuracy': (p == labels).mean(), 'f1': f1_score(labels, p, pos_label=0),\n"
-        "            'precision': precision_score(labels, p), 'recall': recall_score(labels, p)}",
-        "F1 of class 0",
-    ),
-    (lesson05.q1, "compute_metrics_prf = {'accuracy': 1.0}", "should be a function"),
-    # The logits (2 scores per pair) straight into scikit-learn, or into the GLUE metric, without argmax.
-    (
-        lesson05.q1,
-        "from sklearn.metrics import precision_score, recall_score\n"
-        "def compute_metrics_prf(eval_preds):\n"
-        "    logits, labels = eval_preds\n"
-        "    scores = metric.compute(predictions=np.argmax(logits, axis=-1), references=labels)\n"
-        "    scores['precision'] = precision_score(labels, logits)\n"
-        "    scores['recall'] = recall_score(labels, logits)\n"
-        "    return scores",
-        "the metric got the logits, two scores per pair, where it expects one predicted class per pair "
-        "(ValueError: Classification metrics can't handle a mix of binary and continuous-multioutput targets). "
-        "Take the class first, predictions = np.argmax(logits, axis=-1)",
-    ),
-    (
-        lesson05.q1,
-        "def compute_metrics_prf(eval_preds):\n"
-        "    logits, labels = eval_preds\n"
-        "    return metric.compute(predictions=logits, references=labels)",
-        "the metric got the logits, two scores per pair",
-    ),
-    (lesson05.q2, "best_epoch = 3", "best accuracy"),
-    (lesson05.q2, "best_epoch = 1", "lowest validation loss"),
-    (lesson05.q3, "overfitting_choice = 'a'", "underfitting shows as a high training loss"),
-    (lesson05.q3, "overfitting_choice = 'b'", "validation loss rises from 0.41 to 0.68"),
-    (lesson05.q3, "overfitting_choice = 'e'", "one letter"),
+ANSWERS = [
+    (lesson, exercise, kind, code) for lesson, exercise in every_exercise() for kind, code in answers_of(exercise)
 ]
 
 
 @pytest.mark.parametrize(
-    "exercise, code, message", WRONG_ANSWERS, ids=[f"{e.answer_name}-{i}" for i, (e, _, _) in enumerate(WRONG_ANSWERS)]
+    "lesson, exercise, kind, code",
+    ANSWERS,
+    ids=[
+        f"{case_id(lesson)}-{exercise.answer_name}-{kind}-{index}"
+        for index, (lesson, exercise, kind, _) in enumerate(ANSWERS)
+    ],
 )
-def test_a_typical_wrong_answer_gets_its_message(exercise, code, message, namespace):
-    assert_wrong_with_message(exercise, code, message, namespace)
+def test_the_verdict_is_the_same_in_the_graders_clean_namespace(lesson, exercise, kind, code, course):
+    """The class grader judges the carried answer in a kernel that ran only the course's cells:
+    no name the answer's code created (reloaded_model, a student's helper variable...)."""
+    namespace = course.student(lesson, exercise, code)
+    carried = loads(dumps(exercise.carry(namespace)))
+    own = exercise.judge(carried, namespace)
+    clean = course.namespace(lesson)
+    created = set(namespace) - set(clean)
+    assert exercise.answer_name in created and not created & set(clean)
+    graders = exercise.judge(carried, clean)
+    assert (graders.status, graders.message) == (own.status, own.message)
+    assert own.status == ("correct" if kind == "solution" else "wrong"), own.message
 
 
-def test_every_exercise_has_at_least_one_wrong_answer_tested():
-    tested = {id(exercise) for exercise, _, _ in WRONG_ANSWERS}
-    untested = [f"lesson {n} {e.answer_name}" for n, e in ALL if id(e) not in tested]
-    # Exercise 3 of lesson 3 trains; its wrong answers are tested below.
-    assert untested == ["lesson 3 quick_run"] or not untested, untested
+def test_every_exercise_has_its_known_mistakes():
+    """Each exercise lists at least two typical wrong answers, each with its own code."""
+    for _lesson, exercise in every_exercise():
+        codes = [mistake.code for mistake in exercise.mistakes]
+        assert len(codes) >= 2, f"{exercise.answer_name}: list its usual mistakes"
+        assert len(set(codes)) == len(codes) and exercise.solution_code not in codes, exercise.answer_name
 
 
-def test_quick_run_wrong_answers(namespace):
-    from transformers import Trainer, TrainingArguments
-
-    solution = lesson03.q3.solution_code
-    run(solution.replace("max_steps=10,", "num_train_epochs=3,"), namespace)  # 3 epochs of 80 pairs
-    feedback = lesson03.q3.evaluate(namespace)
-    assert feedback.status == "wrong" and "it trained for whole epochs. Set max_steps=10" in feedback.message
-    namespace["quick_run"] = namespace["trainer"]
-    assert "that is the Trainer" in lesson03.q3.evaluate(namespace).message
-    assert isinstance(namespace["trainer"], Trainer) and isinstance(namespace["trainer"].args, TrainingArguments)
+def test_an_index_confusion_is_a_known_mistake_wherever_the_answer_is_an_index():
+    """The most confident mistake (an index into the validation split) and the best epoch (found by an
+    index into the evaluations): the position in the list searched is recognised as such."""
+    lesson04, lesson05_ = (lesson_module(LESSON[4]), lesson_module(LESSON[5]))
+    messages = [mistake.message for mistake in lesson04.q3.mistakes + lesson05_.q2.mistakes]
+    assert lesson04.POSITION_AMONG_MISTAKES in messages
+    assert lesson05_.POSITION_AMONG_EVALUATIONS in messages and lesson05_.POSITION_IN_LOG_HISTORY in messages
 
 
-def test_an_error_in_the_students_code_is_a_message_not_a_traceback(namespace):
-    namespace["compute_metrics_prf"] = lambda eval_preds: 1 / 0
+# --- a check cannot be tricked from the answer cell ----------------------------------------------------
+
+TAMPERING = """
+import helpers.exercises as E
+import helpers.exercises.lesson02 as L
+
+E.Exercise.evaluate = lambda self, namespace=None: E.Feedback("correct", "ok")
+E.Exercise.judge = lambda self, carried, namespace: E.Feedback("correct", "ok")
+L.q2 = E.Exercise("Exercise 2", "total_steps", lambda answer, namespace: "ok", "", "")
+total_steps = 690
+"""
+
+# The student's kernel: the course's cells of notebook 2, the answer cell, then what the grader asks there.
+STUDENT_KERNEL = """
+import json, sys
+from helpers.exercises import ____
+import helpers.exercises.lesson02 as lesson02
+
+namespace = {"__name__": "__main__", "____": ____}
+exec(sys.stdin.read(), namespace)
+print(json.dumps({"own": lesson02.q2.evaluate(namespace).status, "carried": lesson02.q2.carry(namespace)}))
+"""
+
+
+def test_an_answer_that_patches_the_checks_gets_no_correct_from_the_judge(course):
+    """In the student's own kernel the patches work; the carried answer, judged by the course's
+    checks in a namespace of the course's cells, is still wrong."""
+    done = subprocess.run(
+        [sys.executable, "-c", STUDENT_KERNEL],
+        input=TAMPERING,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=True,
+    )
+    student = json.loads(done.stdout.strip().splitlines()[-1])
+    assert student["own"] == "correct", "the patch should have fooled the student's own kernel"
+    clean = course.namespace(LESSON[2])
+    feedback = lesson02.q2.judge(loads(json.dumps(student["carried"])), clean)
+    assert feedback.status == "wrong"
+    assert feedback.message == f"Not quite: {lesson02.BATCHES}"
+
+
+# --- models that learned ----------------------------------------------------------------------------------
+
+
+def validation_accuracy(model, tokenizer, validation) -> float:
+    """The model's accuracy on the validation pairs, in evaluation mode (its mode is put back)."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    right = 0
+    try:
+        for start in range(0, len(validation), 32):
+            rows = validation[start : start + 32]
+            batch = tokenizer(rows["sentence1"], rows["sentence2"], padding=True, truncation=True, return_tensors="pt")
+            with torch.no_grad():
+                predicted = model(**batch.to(model.device)).logits.argmax(dim=-1).cpu().numpy()
+            right += int((predicted == np.asarray(rows["label"])).sum())
+    finally:
+        model.train(was_training)
+    return right / len(validation)
+
+
+@pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if trains(lesson)], ids=case_id)
+def test_an_exercise_notebook_that_trains_ends_with_a_model_that_beats_the_majority_class(lesson, course):
+    """The notebook's own training cells, run here: the model is right more often than always
+    answering the most frequent label of the validation pairs."""
+    namespace = course.namespace(lesson)
+    validation = namespace["raw_datasets"]["validation"]
+    labels = np.asarray(validation["label"])
+    majority = np.bincount(labels).max() / len(labels)
+    accuracy = validation_accuracy(namespace["trainer"].model, namespace["tokenizer"], validation)
+    print(f"{lesson.exercise_name}: validation accuracy {accuracy:.4f}, majority class {majority:.4f}")
+    assert accuracy > majority
+
+
+def test_the_notebooks_that_train_are_found():
+    assert [lesson.number for lesson in LESSONS if trains(lesson)] == [4, 5, 7]
+
+
+# --- the checks of single exercises -----------------------------------------------------------------------
+
+
+def other_run_log_history():
+    """What another 4-epoch run logs: best F1 at epoch 2, best accuracy at epoch 3, lowest validation
+    loss at epoch 1, and the last epoch none of these (notebook 5's run improves on all at once)."""
+    rows = [(0.40, 0.80, 0.85), (0.42, 0.82, 0.88), (0.47, 0.84, 0.87), (0.50, 0.83, 0.86)]
+    history = []
+    for epoch, (loss, accuracy, f1) in enumerate(rows, start=1):
+        history.append({"loss": 0.6 / epoch, "epoch": float(epoch), "step": 60 * epoch})
+        evaluation = {"eval_loss": loss, "eval_accuracy": accuracy, "eval_f1": f1}
+        history.append({**evaluation, "epoch": float(epoch), "step": 60 * epoch})
+    return history
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [(3, "BEST_ACCURACY"), (1, "LOWEST_LOSS"), (4, "LAST_EPOCH"), (2, None)],
+)
+def test_the_best_epoch_check_tells_the_other_columns_apart(answer, message):
+    """The messages the notebook's own run cannot bring out: on it, every column is best at the last epoch."""
+    feedback = lesson05.q2.evaluate({"log_history": other_run_log_history(), "best_epoch": answer})
+    if message is None:
+        assert feedback.status == "correct", feedback.message
+    else:
+        assert feedback.message == f"Not quite: {getattr(lesson05, message)}"
+
+
+def test_a_function_that_still_returns_the_placeholder_is_not_answered(course):
+    namespace = course.student(LESSON[5], lesson05.q1, "def compute_metrics_prf(eval_preds):\n    return ____")
+    assert lesson05.q1.evaluate(namespace).status == "unanswered"
+
+
+def test_an_error_in_the_students_code_is_a_message_not_a_traceback(course):
+    namespace = course.student(LESSON[5], lesson05.q1, "def compute_metrics_prf(eval_preds):\n    return 1 / 0")
     feedback = lesson05.q1.evaluate(namespace)
     assert feedback.status == "wrong"
     assert feedback.message == "Not quite: checking `compute_metrics_prf` raised ZeroDivisionError: division by zero"
 
 
-def test_a_missing_earlier_cell_is_named(namespace):
+def test_a_missing_earlier_cell_is_named(course):
+    namespace = course.student(LESSON[1], lesson01.q1, "segment_b_start = 12")
     del namespace["tokenizer"]
-    namespace["segment_b_start"] = 12
     message = lesson01.q1.evaluate(namespace).message
     assert "`tokenizer` is not defined yet. Run the notebook's cells from the top first." in message
 
 
-def test_progress_counts_and_lists_the_open_ones(namespace, capsys):
-    run(lesson02.q1.solution_code, namespace)
+def test_an_answer_that_is_no_data_is_named_by_its_type(course):
+    """A function cannot be carried as data; the message still names its type."""
+    namespace = course.student(LESSON[1], lesson01.q1, "segment_b_start = lambda: 13")
+    assert lesson01.q1.evaluate(namespace).message.endswith("not function.")
+
+
+def test_progress_counts_and_lists_the_open_ones(course, capsys):
+    namespace = course.student(LESSON[2], lesson02.q1)
     namespace["total_steps"] = 690
-    namespace.pop("lr_at_step_100", None)
     lesson02.progress(namespace)
     assert capsys.readouterr().out.splitlines() == [
         "1/3 correct",
@@ -301,12 +308,21 @@ def test_lesson2_numbers_match_the_trainer_and_scheduler():
     )
 
 
+def test_the_exercises_of_each_lesson_are_its_modules():
+    """The catalog's lessons, each with three to five exercises whose names are their notebook's."""
+    for lesson in LESSONS:
+        names = [exercise.answer_name for exercise in exercises_of(lesson)]
+        assert 3 <= len(names) <= 5
+        notebook = lesson.exercise_notebook().read_text(encoding="utf-8")
+        assert all(f"{name} = ____" in notebook or f"def {name}(" in notebook for name in names), names
+
+
 # --- an answer cell that fails, run as a notebook's kernel runs it ------------------------------------------
 
 
 @pytest.fixture
-def notebook(namespace, monkeypatch):
-    """An IPython shell with the notebook's names, whose cells are followed as in a notebook's kernel."""
+def notebook(course, monkeypatch):
+    """An IPython shell with notebook 1's names, whose cells are followed as in a notebook's kernel."""
     from IPython.core.interactiveshell import InteractiveShell
 
     # The shell makes its namespace the __main__ module and installs hooks: all restored afterwards.
@@ -314,7 +330,7 @@ def notebook(namespace, monkeypatch):
     monkeypatch.setattr(sys, "displayhook", sys.displayhook)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     shell = InteractiveShell.instance()
-    shell.user_ns.update(namespace, ____=____, q1=lesson01.q1, q2=lesson01.q2, progress=lesson01.progress)
+    shell.user_ns.update(course.namespace(LESSON[1]))
     failed_cells.clear()
     assert watch_answer_cells(shell)
     yield shell
@@ -377,16 +393,10 @@ def test_a_failing_cell_that_does_not_set_the_answer_changes_nothing(notebook, c
     assert run_cell(notebook, "q2.check()", capsys).startswith("Exercise 2: Not answered yet")
 
 
-def test_the_failed_cell_message_in_chinese(notebook, capsys):
-    from helpers.i18n import set_language
-
+def test_the_failed_cell_message_in_chinese(notebook, capsys, chinese):
     run_cell(notebook, "pad_count = ____", capsys)
     run_cell(notebook, COLLATOR_GETS_TEXT, capsys)
-    set_language("zh-TW")
-    try:
-        out = run_cell(notebook, "q2.check()", capsys)
-    finally:
-        set_language("en")
+    out = run_cell(notebook, "q2.check()", capsys)
     assert out.startswith("練習 2：你的作答儲存格執行失敗：最後一個設定 `pad_count` 的儲存格因為 ValueError: ")
     assert "所以 `pad_count` 從來沒有被設定。請修正那個儲存格，重新執行到沒有錯誤，再執行一次這個檢查。" in out
     assert "拿掉 sentence1、sentence2、label 和 idx" in out
@@ -400,3 +410,9 @@ def test_the_names_a_cell_sets():
     assert assigned_names(code) == {"math", "x", "y", "z", "f", "i", "w"}
     assert assigned_names("total_steps = math.ceil(3668 / 16\n") == {"total_steps"}  # does not parse
     assert assigned_names("[v for v in range(3)]\nlambda q: q") == set()
+
+
+def test_run_leaves_the_course_namespace_alone(course):
+    """A student's answer runs in a copy: the next student starts from the course's cells again."""
+    namespace = run("segment_b_start = 1", course.namespace(LESSON[1]))
+    assert "segment_b_start" in namespace and "segment_b_start" not in course.namespace(LESSON[1])

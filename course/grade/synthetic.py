@@ -1,9 +1,9 @@
 """Student notebooks made from the course's exercise notebooks, for the grader's test and benchmark.
 
 ``student_notebook()`` fills a committed exercise notebook's answer cells with the code
-you give (a solution, a wrong answer, code that raises or loops), can delete answer
-cells, drop the cells' tags (as some tools do) and write saved outputs that claim
-*Correct!*. ``build_class()`` writes a whole class of such students with a seeded mix
+you give (a solution, one of the exercise's known mistakes, code that raises or loops),
+can delete answer cells, drop the cells' tags (as some tools do) and write saved outputs
+that claim *Correct!*. ``build_class()`` writes a whole class of such students with a seeded mix
 of solutions, blanks, wrong answers and errors, under the file names students' downloads
 get ("Copy of ...", "(1)", LMS prefixes).
 """
@@ -20,47 +20,6 @@ import nbformat
 from ..catalog import EN, LESSON_IMPORT, LESSONS, answer_tags, edition
 from .lessons import exercises_of
 
-# Wrong answers that get a specific message of their check, per lesson and exercise.
-WRONG = {
-    "lesson01": {
-        "q1": ["segment_b_start = tokenizer(sentence1, sentence2)['token_type_ids'].index(1) - 1"],
-        "q2": [
-            "lengths = [len(x) for x in tokenized_datasets['train'][8:16]['input_ids']]\npad_count = sum(lengths)",
-            "lengths = [len(x) for x in tokenized_datasets['train'][8:16]['input_ids']]\npad_count = 8 * max(lengths)",
-        ],
-        "q3": [
-            "lengths = [len(x) for x in tokenized_datasets['validation']['input_ids']]\n"
-            "tokens_saved = len(lengths) * max(lengths) - sum(lengths)"
-        ],
-    },
-    "lesson02": {
-        "q1": ["every_50_steps = dict(evaluation_strategy='steps', eval_steps=50, save_steps=50)"],
-        "q2": ["total_steps = 230 * 3", "total_steps = 230 * 3 * 2"],
-        "q3": ["lr_at_step_100 = 2e-5"],
-    },
-    "lesson03": {
-        "q1": ["new_head_weights = ['classifier.weight', 'classifier.bias']"],
-        "q2": ["steps_per_epoch = len(tokenized_datasets['train'])"],
-        "q3": ["quick_run = 10"],
-    },
-    "lesson04": {
-        "q1": [
-            "probabilities = predictions.predictions",
-            "e = np.exp(predictions.predictions)\nprobabilities = e / e.sum(axis=0, keepdims=True)",
-        ],
-        "q2": ["accuracy = 100 * float((predictions.predictions.argmax(-1) == predictions.label_ids).mean())"],
-        "q3": ["most_confident_mistake = -1"],
-    },
-    "lesson05": {
-        "q1": [
-            "def compute_metrics_prf(eval_preds):\n"
-            "    logits, labels = eval_preds\n"
-            "    return metric.compute(predictions=np.argmax(logits, axis=-1), references=labels)"
-        ],
-        "q2": ["best_epoch = 0"],
-        "q3": ["overfitting_choice = 'a'", "overfitting_choice = 'b'"],
-    },
-}
 # Answers that raise: the grader reports the exception as an error.
 RAISES = ["answer = value_never_defined", "import a_module_nobody_installed"]
 
@@ -77,12 +36,10 @@ def exercise_names(module: str) -> list[str]:
 
 
 def wrong_answers(module: str, exercise: str) -> list[str]:
-    """The wrong answers of WRONG, or for a lesson it does not know, a string as the answer."""
-    known = WRONG.get(module, {}).get(exercise)
-    if known:
-        return known
-    lesson = importlib.import_module(f"helpers.exercises.{module}")
-    return [f"{getattr(lesson, exercise).answer_name} = 'not it'"]
+    """The answers students typically get wrong, as the exercise's own known mistakes list them
+    (each gets a specific message of its check); for an exercise without any, a string."""
+    found = getattr(importlib.import_module(f"helpers.exercises.{module}"), exercise)
+    return [textwrap.dedent(mistake.code).strip() for mistake in found.mistakes] or [f"{found.answer_name} = 'not it'"]
 
 
 def solution(module: str, exercise: str) -> str:

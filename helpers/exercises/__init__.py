@@ -15,6 +15,16 @@ answers are computed from the tokenizer, data and model the notebook has, so the
 checks work with either profile. ``progress()`` of a lesson's set prints how many
 are correct and which are still open.
 
+A check has two halves, so that the class grader can judge in a kernel that never runs
+a student's code: :meth:`Exercise.carry` turns the answer into plain JSON-ready data
+where the answer lives (calling a function answer through the exercise's ``probe``),
+and :meth:`Exercise.judge` gives the verdict on that data with the course's own objects.
+``check()`` takes exactly that path, the JSON round trip included. Each exercise lists
+its known :class:`Mistake` s: the code students typically write and the message (a
+constant marked with ``N_()``) its checker raises with :func:`wrong`; the tests and the
+grader's synthetic class read them. What several lessons share (whole numbers, softmax,
+the scikit-learn scores, calling a function answer) is in :mod:`.answers`.
+
 Every message goes through ``helpers.i18n._``: English unless the notebook chose
 another language (the zh-TW notebooks do, in their banner cell).
 """
@@ -27,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..i18n import _
-from .carry import from_data, to_data
+from .carry import dumps, from_data, loads, to_data
 from .cells import assigned_names, failed_cells, record_cell, watch_answer_cells
 
 # What the notebooks, the tests and the class grader import from here.
@@ -37,6 +47,7 @@ __all__ = [
     "Exercise",
     "ExerciseSet",
     "Feedback",
+    "Mistake",
     "NotAnswered",
     "WrongAnswer",
     "assigned_names",
@@ -46,6 +57,7 @@ __all__ = [
     "needs",
     "record_cell",
     "watch_answer_cells",
+    "wrong",
 ]
 
 
@@ -75,6 +87,28 @@ class NotAnswered(Exception):
     """Raised by a checker that finds the placeholder inside an answer (e.g. a function's result)."""
 
 
+def wrong(template: str, **fields) -> WrongAnswer:
+    """The :class:`WrongAnswer` of a message marked with ``N_()``: translated into the notebook's
+    language when the check runs, then filled in with ``fields``."""
+    text = _(template)
+    return WrongAnswer(text.format(**fields) if fields else text)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """An answer students typically give, and the message its check gives it.
+
+    ``code`` is the answer cell as such a student writes it (it runs after the course's cells
+    and the earlier exercises' solutions); ``message`` is the template, marked with ``N_()``,
+    that the checker raises for it with :func:`wrong`: both name the same module constant, so
+    the text is written once. The tests check that every mistake gets its message, and the
+    class grader's synthetic students hand these answers in.
+    """
+
+    code: str
+    message: str
+
+
 def blank(value) -> bool:
     """True for the placeholder (the student has not answered yet)."""
     return isinstance(value, _Blank)
@@ -88,13 +122,18 @@ def needs(namespace: dict, name: str):
     return namespace[name]
 
 
+def error_type(error: BaseException) -> str:
+    """The name of an error's type; for a :class:`CarriedError`, the type it had where it was raised."""
+    return error.type_name if isinstance(error, CarriedError) else type(error).__name__
+
+
 def describe_error(error: BaseException) -> str:
     """``ValueError: the first line of its message`` (a long message is cut)."""
     lines = str(error).strip().splitlines()
     first = lines[0] if lines else ""
     if len(first) > 200:
         first = first[:197] + "..."
-    kind = error.type_name if isinstance(error, CarriedError) else type(error).__name__
+    kind = error_type(error)
     return f"{kind}: {first}" if first else kind
 
 
@@ -112,9 +151,11 @@ class Exercise:
     """One exercise: the name the answer goes under, a checker, a hint and a solution.
 
     ``checker(answer, namespace)`` returns the sentence on why the answer matters, or
-    raises :class:`WrongAnswer` with what is wrong. ``label`` and ``hint_text`` are
-    English texts marked with ``N_()``, translated when shown. ``explain_failure``, if
-    given, turns the error of a failed answer cell into advice (or None).
+    raises :class:`WrongAnswer` with what is wrong. It judges data only (what :meth:`carry`
+    made of the answer) and reads from ``namespace`` only what the course's own cells define.
+    ``label`` and ``hint_text`` are English texts marked with ``N_()``, translated when shown.
+    ``explain_failure``, if given, turns the error of a failed answer cell into advice (or
+    None). ``mistakes`` are the answers students typically give, each with its message.
     """
 
     label: str
@@ -128,6 +169,7 @@ class Exercise:
     # returns the results. None: the answer itself is the data. It raises NotAnswered or returns
     # data; it writes no message (the checker does, in the student's language).
     probe: Callable[[object, dict], object] | None = None
+    mistakes: tuple[Mistake, ...] = ()
 
     def carry(self, namespace: dict | None = None) -> dict:
         """The answer in ``namespace`` as JSON-ready data, for :meth:`judge`: its state (unanswered,
@@ -164,10 +206,10 @@ class Exercise:
             why = self.checker(answer, namespace)
         except NotAnswered:
             return self._unanswered()
-        except WrongAnswer as wrong:
-            return Feedback("wrong", _("Not quite: {problem}").format(problem=wrong))
-        except Exception as error:
-            return self._raised(f"{type(error).__name__}: {error}")
+        except WrongAnswer as problem:
+            return Feedback("wrong", _("Not quite: {problem}").format(problem=problem))
+        except Exception as error:  # a CarriedError: the student's code raised while it was probed
+            return self._raised(f"{error_type(error)}: {error}")
         return Feedback("correct", _("Correct! {why}").format(why=why))
 
     def _raised(self, error: str) -> Feedback:
@@ -175,25 +217,16 @@ class Exercise:
         return Feedback("wrong", _("Not quite: {problem}").format(problem=problem))
 
     def evaluate(self, namespace: dict | None = None) -> Feedback:
-        """Check the answer in ``namespace`` (the notebook's, by default) without printing."""
+        """Check the answer in ``namespace`` (the notebook's, by default) without printing: the
+        answer is carried as JSON and judged, exactly as the class grader does it between the
+        student's kernel and its own."""
         namespace = vars(sys.modules["__main__"]) if namespace is None else namespace
-        answer = namespace.get(self.answer_name, ____)
-        if self.answer_name in failed_cells:
-            return self._failed(failed_cells[self.answer_name], blank(answer))
-        if blank(answer):
-            return self._unanswered()
+        carried = self.carry(namespace)
         try:
-            why = self.checker(answer, namespace)
-        except NotAnswered:
-            return self._unanswered()
-        except WrongAnswer as wrong:
-            return Feedback("wrong", _("Not quite: {problem}").format(problem=wrong))
-        except Exception as error:  # the student's own code failed while being checked
-            problem = _("checking `{name}` raised {error}").format(
-                name=self.answer_name, error=f"{type(error).__name__}: {error}"
-            )
-            return Feedback("wrong", _("Not quite: {problem}").format(problem=problem))
-        return Feedback("correct", _("Correct! {why}").format(why=why))
+            text = dumps(carried)
+        except ValueError as error:  # an answer too large to carry
+            text = dumps({"state": "raised", "error": [type(error).__name__, str(error)]})
+        return self.judge(loads(text), namespace)
 
     def _unanswered(self) -> Feedback:
         return Feedback(

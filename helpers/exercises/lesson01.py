@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, WrongAnswer, needs
+from . import Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from .answers import NOT_WHOLE, whole_number
 
 # The pair the notebook gives as sentence1 and sentence2.
 PAIR = ("The company's profit rose 5 percent in May .", "Profit at the company climbed 5 percent in May .")
@@ -12,19 +13,27 @@ EVAL_BATCH_SIZE = 8
 MODEL_INPUTS = ("input_ids", "token_type_ids", "attention_mask")
 
 
-def whole_number(answer, what: str) -> int:
-    """The answer as an int; ``what`` (already translated) names it in the message."""
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        if hasattr(answer, "item") and float(answer.item()).is_integer():  # a NumPy or torch scalar
-            return int(answer.item())
-        if isinstance(answer, float):
-            raise WrongAnswer(
-                _("give {what} as one whole number (an int), not the float {answer}.").format(what=what, answer=answer)
-            )
-        raise WrongAnswer(
-            _("give {what} as one whole number (an int), not {type}.").format(what=what, type=type(answer).__name__)
-        )
-    return answer
+# The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
+SEP_OF_SENTENCE_1 = N_(
+    "that position holds the [SEP] that closes sentence 1, and [SEP] still belongs to segment 0. "
+    "The switch to 1 is one token later."
+)
+ONE_TOO_FAR = N_("one too far. Positions count from 0, and [CLS] sits at position 0.")
+SENTENCE_1_ONLY = N_("you counted sentence 1's tokens only; [CLS] and a [SEP] come before sentence 2 too.")
+EVERY_TOKEN = N_("that is every token of the padded batch; count only the [PAD] ones.")
+REAL_TOKENS = N_("that counts the real tokens (attention_mask 1); count the [PAD] ones (attention_mask 0).")
+PADDED_TO_512 = N_(
+    "that is padding to 512, the model's maximum; the collator pads only to the longest pair of the batch."
+)
+SHORTEST_PAIR = N_("that is the padding of the shortest pair alone; add up the padding of all 8 pairs.")
+COMPARED_WITH_512 = N_(
+    "you compared with padding to 512, the model's maximum. Compare with padding every pair to the "
+    "longest pair of the validation split."
+)
+NO_PADDING = N_(
+    "that compares with no padding at all. The collator still pads each batch of 8 to its own longest pair."
+)
+SIGN_FLIPPED = N_("the sign is flipped: compute (padded to the longest pair) minus (padded per batch).")
 
 
 def check_segment_b_start(answer, namespace) -> str:
@@ -34,16 +43,11 @@ def check_segment_b_start(answer, namespace) -> str:
     answer = whole_number(answer, _("the position"))
     sentence1_tokens = len(tokenizer.tokenize(sentence1))
     if answer == expected - 1:
-        raise WrongAnswer(
-            _(
-                "that position holds the [SEP] that closes sentence 1, and [SEP] still belongs to segment 0. "
-                "The switch to 1 is one token later."
-            )
-        )
+        raise wrong(SEP_OF_SENTENCE_1)
     if answer == expected + 1:
-        raise WrongAnswer(_("one too far. Positions count from 0, and [CLS] sits at position 0."))
+        raise wrong(ONE_TOO_FAR)
     if answer == sentence1_tokens:
-        raise WrongAnswer(_("you counted sentence 1's tokens only; [CLS] and a [SEP] come before sentence 2 too."))
+        raise wrong(SENTENCE_1_ONLY)
     if answer != expected:
         raise WrongAnswer(
             _(
@@ -64,15 +68,13 @@ def check_pad_count(answer, namespace) -> str:
     expected = sum(longest - length for length in lengths)
     answer = whole_number(answer, _("the number of [PAD] tokens"))
     if answer == longest * len(lengths):
-        raise WrongAnswer(_("that is every token of the padded batch; count only the [PAD] ones."))
+        raise wrong(EVERY_TOKEN)
     if answer == sum(lengths):
-        raise WrongAnswer(_("that counts the real tokens (attention_mask 1); count the [PAD] ones (attention_mask 0)."))
+        raise wrong(REAL_TOKENS)
     if answer == 512 * len(lengths) - sum(lengths):
-        raise WrongAnswer(
-            _("that is padding to 512, the model's maximum; the collator pads only to the longest pair of the batch.")
-        )
+        raise wrong(PADDED_TO_512)
     if answer == longest - min(lengths):
-        raise WrongAnswer(_("that is the padding of the shortest pair alone; add up the padding of all 8 pairs."))
+        raise wrong(SHORTEST_PAIR)
     if answer != expected:
         raise WrongAnswer(
             _(
@@ -112,18 +114,11 @@ def check_tokens_saved(answer, namespace) -> str:
     expected = to_longest - dynamic
     answer = whole_number(answer, _("the number of tokens saved"))
     if answer == len(lengths) * 512 - dynamic:
-        raise WrongAnswer(
-            _(
-                "you compared with padding to 512, the model's maximum. Compare with padding every pair to the "
-                "longest pair of the validation split."
-            )
-        )
+        raise wrong(COMPARED_WITH_512)
     if answer == to_longest - sum(lengths):
-        raise WrongAnswer(
-            _("that compares with no padding at all. The collator still pads each batch of 8 to its own longest pair.")
-        )
+        raise wrong(NO_PADDING)
     if answer == -expected:
-        raise WrongAnswer(_("the sign is flipped: compute (padded to the longest pair) minus (padded per batch)."))
+        raise wrong(SIGN_FLIPPED)
     if answer != expected:
         raise WrongAnswer(
             _(
@@ -149,6 +144,12 @@ q1 = Exercise(
         encoding = tokenizer(sentence1, sentence2)
         segment_b_start = encoding["token_type_ids"].index(1)
     """,
+    mistakes=(
+        Mistake("segment_b_start = tokenizer(sentence1, sentence2)['token_type_ids'].index(1) - 1", SEP_OF_SENTENCE_1),
+        Mistake("segment_b_start = tokenizer(sentence1, sentence2)['token_type_ids'].index(1) + 1", ONE_TOO_FAR),
+        Mistake("segment_b_start = len(tokenizer.tokenize(sentence1))", SENTENCE_1_ONLY),
+        Mistake("segment_b_start = tokenizer(sentence1, sentence2)", NOT_WHOLE),
+    ),
 )
 
 q2 = Exercise(
@@ -166,6 +167,27 @@ q2 = Exercise(
         pad_count = int((batch["attention_mask"] == 0).sum())
     """,
     explain_failure=explain_collator_failure,
+    mistakes=(
+        Mistake(
+            "lengths = [len(ids) for ids in tokenized_datasets['train'][8:16]['input_ids']]\n"
+            "pad_count = 8 * max(lengths)",
+            EVERY_TOKEN,
+        ),
+        Mistake(
+            "lengths = [len(ids) for ids in tokenized_datasets['train'][8:16]['input_ids']]\npad_count = sum(lengths)",
+            REAL_TOKENS,
+        ),
+        Mistake(
+            "lengths = [len(ids) for ids in tokenized_datasets['train'][8:16]['input_ids']]\n"
+            "pad_count = 8 * 512 - sum(lengths)",
+            PADDED_TO_512,
+        ),
+        Mistake(
+            "lengths = [len(ids) for ids in tokenized_datasets['train'][8:16]['input_ids']]\n"
+            "pad_count = max(lengths) - min(lengths)",
+            SHORTEST_PAIR,
+        ),
+    ),
 )
 
 q3 = Exercise(
@@ -183,6 +205,25 @@ q3 = Exercise(
         per_batch = sum(len(lengths[i : i + 8]) * max(lengths[i : i + 8]) for i in range(0, len(lengths), 8))
         tokens_saved = to_longest - per_batch
     """,
+    mistakes=(
+        Mistake(
+            "lengths = [len(ids) for ids in tokenized_datasets['validation']['input_ids']]\n"
+            "per_batch = sum(len(lengths[i : i + 8]) * max(lengths[i : i + 8]) for i in range(0, len(lengths), 8))\n"
+            "tokens_saved = len(lengths) * 512 - per_batch",
+            COMPARED_WITH_512,
+        ),
+        Mistake(
+            "lengths = [len(ids) for ids in tokenized_datasets['validation']['input_ids']]\n"
+            "tokens_saved = len(lengths) * max(lengths) - sum(lengths)",
+            NO_PADDING,
+        ),
+        Mistake(
+            "lengths = [len(ids) for ids in tokenized_datasets['validation']['input_ids']]\n"
+            "per_batch = sum(len(lengths[i : i + 8]) * max(lengths[i : i + 8]) for i in range(0, len(lengths), 8))\n"
+            "tokens_saved = per_batch - len(lengths) * max(lengths)",
+            SIGN_FLIPPED,
+        ),
+    ),
 )
 
 exercises = ExerciseSet(q1, q2, q3)

@@ -6,12 +6,42 @@ import math
 import tempfile
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, WrongAnswer
-from .lesson01 import whole_number
+from . import Exercise, ExerciseSet, Mistake, WrongAnswer, wrong
+from .answers import NOT_WHOLE_FLOAT, number, whole_number
+from .carry import type_name
 
 # Exercise 2 and 3: GLUE MRPC's training split on one GPU.
 PAIRS, BATCH_SIZE, EPOCHS, ACCUMULATION = 3668, 16, 3, 2
 PEAK_LR, WARMUP_FRACTION, AT_STEP = 2e-5, 0.1, 100
+
+# The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
+OLD_NAME = N_(
+    "evaluation_strategy is the 2023 name. transformers 4.46 renamed it eval_strategy, and "
+    "transformers 5 rejects the old name."
+)
+REFUSED = N_("TrainingArguments refuses these settings: {error}")
+NOT_STEPS = N_("eval_strategy is {value!r}; to evaluate every N steps it must be 'steps'.")
+EVAL_STEPS_DEFAULT = N_("eval_steps is {value} (it defaults to logging_steps); set it to 50.")
+SAVE_TOO = N_("checkpoints are saved with save_strategy={strategy!r} and save_steps={steps}; save every 50 steps too.")
+BATCHES = N_(
+    "that is the number of batches. With gradient_accumulation_steps=2 the optimizer steps once every 2 batches."
+)
+ROUNDED_ONCE = N_(
+    "{answer} is {pairs:,} x {epochs} / {batch_size} rounded once: the batches of the whole run. "
+    "Two things are missing. With gradient_accumulation_steps=2 the optimizer steps once every 2 "
+    "batches, so halve the batches. And each epoch ends with its own last, smaller batch and its "
+    "own last step, so round per epoch: ceil({pairs} / {batch_size}) batches, ceil(batches / 2) "
+    "steps, then times {epochs}."
+)
+MULTIPLIED = N_("accumulation makes fewer optimizer steps, not more: divide by 2, do not multiply.")
+LAST_BATCH = N_("the last, smaller batch counts too: 3,668 / 16 is 229.25, so an epoch has 230 batches.")
+ROUND_PER_EPOCH = N_("round per epoch, not over the whole run: each epoch ends with its own last step.")
+PEAK = N_(
+    "that is the peak, reached at the end of the warm-up (step {warmup}); after it the rate falls "
+    "linearly to 0 at step {total}."
+)
+NO_WARMUP = N_("you left out the warm-up: the fall starts at step {warmup}, not at step 0.")
+WARMUP_ROUNDS_UP = N_("the warm-up rounds up: ceil({total} x 0.1) = {warmup} steps.")
 
 
 def check_every_50_steps(answer, namespace) -> str:
@@ -21,36 +51,21 @@ def check_every_50_steps(answer, namespace) -> str:
         raise WrongAnswer(
             _(
                 "give the keyword arguments as a dict, e.g. dict(eval_strategy=..., eval_steps=..., ...), not {type}."
-            ).format(type=type(answer).__name__)
+            ).format(type=type_name(answer))
         )
     if "evaluation_strategy" in answer:
-        raise WrongAnswer(
-            _(
-                "evaluation_strategy is the 2023 name. transformers 4.46 renamed it eval_strategy, and "
-                "transformers 5 rejects the old name."
-            )
-        )
+        raise wrong(OLD_NAME)
     try:
         with tempfile.TemporaryDirectory() as folder:
             args = TrainingArguments(output_dir=folder, report_to="none", **answer)
     except (TypeError, ValueError) as error:
-        raise WrongAnswer(_("TrainingArguments refuses these settings: {error}").format(error=error)) from None
+        raise wrong(REFUSED, error=error) from None
     if args.eval_strategy != "steps":
-        raise WrongAnswer(
-            _("eval_strategy is {value!r}; to evaluate every N steps it must be 'steps'.").format(
-                value=str(args.eval_strategy.value)
-            )
-        )
+        raise wrong(NOT_STEPS, value=str(args.eval_strategy.value))
     if args.eval_steps != 50:
-        raise WrongAnswer(
-            _("eval_steps is {value} (it defaults to logging_steps); set it to 50.").format(value=args.eval_steps)
-        )
+        raise wrong(EVAL_STEPS_DEFAULT, value=args.eval_steps)
     if args.save_strategy != "steps" or args.save_steps != 50:
-        raise WrongAnswer(
-            _(
-                "checkpoints are saved with save_strategy={strategy!r} and save_steps={steps}; save every 50 steps too."
-            ).format(strategy=str(args.save_strategy.value), steps=args.save_steps)
-        )
+        raise wrong(SAVE_TOO, strategy=str(args.save_strategy.value), steps=args.save_steps)
     return _(
         "Evaluating and saving on the same steps means every evaluated model has a checkpoint, which "
         "load_best_model_at_end needs."
@@ -68,28 +83,15 @@ def check_total_steps(answer, namespace) -> str:
     batches = math.ceil(PAIRS / BATCH_SIZE)
     whole_run_batches = PAIRS * EPOCHS / BATCH_SIZE  # 687.75: no accumulation, one rounding for the run
     if answer == batches * EPOCHS:
-        raise WrongAnswer(
-            _(
-                "that is the number of batches. With gradient_accumulation_steps=2 the optimizer steps once "
-                "every 2 batches."
-            )
-        )
+        raise wrong(BATCHES)
     if answer in (math.ceil(whole_run_batches), math.floor(whole_run_batches)):
-        raise WrongAnswer(
-            _(
-                "{answer} is {pairs:,} x {epochs} / {batch_size} rounded once: the batches of the whole run. "
-                "Two things are missing. With gradient_accumulation_steps=2 the optimizer steps once every 2 "
-                "batches, so halve the batches. And each epoch ends with its own last, smaller batch and its "
-                "own last step, so round per epoch: ceil({pairs} / {batch_size}) batches, ceil(batches / 2) "
-                "steps, then times {epochs}."
-            ).format(answer=answer, pairs=PAIRS, epochs=EPOCHS, batch_size=BATCH_SIZE)
-        )
+        raise wrong(ROUNDED_ONCE, answer=answer, pairs=PAIRS, epochs=EPOCHS, batch_size=BATCH_SIZE)
     if answer == batches * EPOCHS * ACCUMULATION:
-        raise WrongAnswer(_("accumulation makes fewer optimizer steps, not more: divide by 2, do not multiply."))
+        raise wrong(MULTIPLIED)
     if answer == (PAIRS // BATCH_SIZE) // ACCUMULATION * EPOCHS:
-        raise WrongAnswer(_("the last, smaller batch counts too: 3,668 / 16 is 229.25, so an epoch has 230 batches."))
+        raise wrong(LAST_BATCH)
     if answer == math.ceil(PAIRS * EPOCHS / (BATCH_SIZE * ACCUMULATION)):
-        raise WrongAnswer(_("round per epoch, not over the whole run: each epoch ends with its own last step."))
+        raise wrong(ROUND_PER_EPOCH)
     if answer != expected:
         raise WrongAnswer(
             _(
@@ -114,31 +116,17 @@ def check_lr_at_step_100(answer, namespace) -> str:
     total = optimizer_steps()
     warmup = math.ceil(total * WARMUP_FRACTION)
     expected = learning_rate_at(AT_STEP, total, warmup)
-    try:
-        answer = float(answer)
-    except (TypeError, ValueError):
-        raise WrongAnswer(
-            _("give the learning rate as a number, not {type}.").format(type=type(answer).__name__)
-        ) from None
+    answer = number(answer, _("the learning rate"))
 
     def near(value):
         return math.isclose(answer, value, rel_tol=1e-3)
 
     if near(PEAK_LR):
-        raise WrongAnswer(
-            _(
-                "that is the peak, reached at the end of the warm-up (step {warmup}); after it the rate falls "
-                "linearly to 0 at step {total}."
-            ).format(warmup=warmup, total=total)
-        )
+        raise wrong(PEAK, warmup=warmup, total=total)
     if near(learning_rate_at(AT_STEP, total, 0)):
-        raise WrongAnswer(
-            _("you left out the warm-up: the fall starts at step {warmup}, not at step 0.").format(warmup=warmup)
-        )
+        raise wrong(NO_WARMUP, warmup=warmup)
     if near(learning_rate_at(AT_STEP, total, math.floor(total * WARMUP_FRACTION))):
-        raise WrongAnswer(
-            _("the warm-up rounds up: ceil({total} x 0.1) = {warmup} steps.").format(total=total, warmup=warmup)
-        )
+        raise wrong(WARMUP_ROUNDS_UP, total=total, warmup=warmup)
     if not near(expected):
         raise WrongAnswer(
             _(
@@ -162,6 +150,15 @@ q1 = Exercise(
     solution_code="""
         every_50_steps = dict(eval_strategy="steps", eval_steps=50, save_strategy="steps", save_steps=50)
     """,
+    mistakes=(
+        Mistake("every_50_steps = dict(evaluation_strategy='steps', eval_steps=50, save_steps=50)", OLD_NAME),
+        Mistake("every_50_steps = dict(eval_strategy='epoch', save_strategy='steps', save_steps=50)", NOT_STEPS),
+        Mistake(
+            "every_50_steps = dict(eval_strategy='steps', save_strategy='steps', save_steps=50)", EVAL_STEPS_DEFAULT
+        ),
+        Mistake("every_50_steps = dict(eval_strategy='steps', eval_steps=50)", SAVE_TOO),
+        Mistake("every_50_steps = dict(eval_strategy='often')", REFUSED),
+    ),
 )
 
 q2 = Exercise(
@@ -178,6 +175,16 @@ q2 = Exercise(
         batches_per_epoch = math.ceil(3668 / 16)
         total_steps = math.ceil(batches_per_epoch / 2) * 3
     """,
+    mistakes=(
+        Mistake("total_steps = 230 * 3", BATCHES),
+        # 3 x 3668 / 16 = 687.75, rounded: no accumulation, and one rounding for the whole run.
+        Mistake("total_steps = 688", ROUNDED_ONCE),
+        Mistake("total_steps = 3668 * 3 // 16", ROUNDED_ONCE),
+        Mistake("total_steps = 230 * 3 * 2", MULTIPLIED),
+        Mistake("total_steps = 229 // 2 * 3", LAST_BATCH),
+        Mistake("import math\n\ntotal_steps = math.ceil(3668 * 3 / 32)", ROUND_PER_EPOCH),
+        Mistake("total_steps = 3668 / 16 / 2 * 3", NOT_WHOLE_FLOAT),
+    ),
 )
 
 q3 = Exercise(
@@ -194,6 +201,13 @@ q3 = Exercise(
         warmup = math.ceil(0.1 * total_steps)
         lr_at_step_100 = 2e-5 * (total_steps - 100) / (total_steps - warmup)
     """,
+    mistakes=(
+        Mistake("lr_at_step_100 = 2e-5", PEAK),
+        Mistake("lr_at_step_100 = 2e-5 * (total_steps - 100) / total_steps", NO_WARMUP),
+        Mistake(
+            "lr_at_step_100 = 2e-5 * (total_steps - 100) / (total_steps - int(0.1 * total_steps))", WARMUP_ROUNDS_UP
+        ),
+    ),
 )
 
 exercises = ExerciseSet(q1, q2, q3)

@@ -6,10 +6,29 @@ import math
 from functools import lru_cache
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, WrongAnswer, needs
-from .lesson01 import whole_number
+from . import Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from .answers import whole_number
+from .carry import type_name
 
 QUICK_PAIRS, QUICK_STEPS = 80, 10
+
+# The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
+NOT_A_LIST = N_("give a list of weight names (strings), not {type}.")
+UNEXPECTED_KEYS = N_(
+    "those are unexpected_keys: weights the checkpoint had but this model does not use. "
+    "The new head is in missing_keys."
+)
+NOT_SORTED = N_("the right names, but not sorted: wrap them in sorted(...).")
+NOT_NEW = N_(
+    "{answer} is not the list of newly initialized weights. Load the model with "
+    "output_loading_info=True and look at loading_info['missing_keys']."
+)
+PARTIAL_STEP = N_("{answer} is not a whole number of steps: a partial batch is still one step.")
+TRAINING_PAIRS = N_("that is the number of training pairs; the optimizer steps once per batch.")
+ROUND_UP = N_("the last, smaller batch counts too: round up, math.ceil(pairs / batch size).")
+THE_TRAINER = N_("that is the Trainer. Keep what trainer.train() returns: quick_run = trainer.train().")
+NOT_TRAIN_OUTPUT = N_("quick_run should be the TrainOutput that train() returns, not {type}.")
+WHOLE_EPOCHS = N_("it trained for whole epochs. Set max_steps=10 in TrainingArguments: it overrides num_train_epochs.")
 
 
 @lru_cache(maxsize=4)
@@ -27,24 +46,14 @@ def check_new_head_weights(answer, namespace) -> str:
     profile = needs(namespace, "profile")
     missing, unexpected = loading_report(profile.checkpoint)
     if not isinstance(answer, (list, tuple)) or not all(isinstance(name, str) for name in answer):
-        raise WrongAnswer(_("give a list of weight names (strings), not {type}.").format(type=type(answer).__name__))
+        raise wrong(NOT_A_LIST, type=type_name(answer))
     answer = list(answer)
     if unexpected and sorted(answer) == list(unexpected):
-        raise WrongAnswer(
-            _(
-                "those are unexpected_keys: weights the checkpoint had but this model does not use. "
-                "The new head is in missing_keys."
-            )
-        )
+        raise wrong(UNEXPECTED_KEYS)
     if sorted(answer) == list(missing) and answer != list(missing):
-        raise WrongAnswer(_("the right names, but not sorted: wrap them in sorted(...)."))
+        raise wrong(NOT_SORTED)
     if answer != list(missing):
-        raise WrongAnswer(
-            _(
-                "{answer} is not the list of newly initialized weights. Load the model with "
-                "output_loading_info=True and look at loading_info['missing_keys']."
-            ).format(answer=answer)
-        )
+        raise wrong(NOT_NEW, answer=answer)
     return _(
         "{names}: the classification head starts random, which is why the model must be "
         "fine-tuned before its predictions mean anything."
@@ -56,14 +65,12 @@ def check_steps_per_epoch(answer, namespace) -> str:
     pairs = len(needs(namespace, "tokenized_datasets")["train"])
     expected = math.ceil(pairs / profile.batch_size)
     if isinstance(answer, float) and not answer.is_integer():
-        raise WrongAnswer(
-            _("{answer} is not a whole number of steps: a partial batch is still one step.").format(answer=answer)
-        )
+        raise wrong(PARTIAL_STEP, answer=answer)
     answer = whole_number(answer if not isinstance(answer, float) else int(answer), _("the number of steps"))
     if answer == pairs:
-        raise WrongAnswer(_("that is the number of training pairs; the optimizer steps once per batch."))
+        raise wrong(TRAINING_PAIRS)
     if answer == pairs // profile.batch_size and answer != expected:
-        raise WrongAnswer(_("the last, smaller batch counts too: round up, math.ceil(pairs / batch size)."))
+        raise wrong(ROUND_UP)
     if answer != expected:
         raise WrongAnswer(
             _("{answer} is not it: divide the training pairs by profile.batch_size and round up.").format(answer=answer)
@@ -74,22 +81,15 @@ def check_steps_per_epoch(answer, namespace) -> str:
 
 
 def check_quick_run(answer, namespace) -> str:
-    from transformers import Trainer
     from transformers.trainer_utils import TrainOutput
 
-    if isinstance(answer, Trainer):
-        raise WrongAnswer(_("that is the Trainer. Keep what trainer.train() returns: quick_run = trainer.train()."))
+    if type_name(answer).endswith("Trainer"):  # carried as NotData: a Trainer is no data
+        raise wrong(THE_TRAINER)
     if not isinstance(answer, TrainOutput):
-        raise WrongAnswer(
-            _("quick_run should be the TrainOutput that train() returns, not {type}.").format(
-                type=type(answer).__name__
-            )
-        )
+        raise wrong(NOT_TRAIN_OUTPUT, type=type_name(answer))
     profile = needs(namespace, "profile")
     if answer.global_step == math.ceil(QUICK_PAIRS / profile.batch_size) * profile.num_train_epochs:
-        raise WrongAnswer(
-            _("it trained for whole epochs. Set max_steps=10 in TrainingArguments: it overrides num_train_epochs.")
-        )
+        raise wrong(WHOLE_EPOCHS)
     if answer.global_step != QUICK_STEPS:
         raise WrongAnswer(
             _("it took {steps} optimizer steps, not {expected}: set max_steps=10.").format(
@@ -121,6 +121,11 @@ q1 = Exercise(
         )
         new_head_weights = sorted(loading_info["missing_keys"])
     """,
+    mistakes=(
+        Mistake("new_head_weights = 'classifier'", NOT_A_LIST),
+        Mistake("new_head_weights = ['classifier.weight', 'classifier.bias']", NOT_SORTED),
+        Mistake("new_head_weights = ['bert.pooler.dense.weight']", NOT_NEW),
+    ),
 )
 
 q2 = Exercise(
@@ -135,7 +140,36 @@ q2 = Exercise(
 
         steps_per_epoch = math.ceil(len(tokenized_datasets["train"]) / profile.batch_size)
     """,
+    mistakes=(
+        Mistake("steps_per_epoch = len(tokenized_datasets['train'])", TRAINING_PAIRS),
+        Mistake("steps_per_epoch = len(tokenized_datasets['train']) / 7", PARTIAL_STEP),
+    ),
 )
+
+# Exercise 3's solution; two of its mistakes are this code with one change.
+QUICK_RUN = """
+from transformers import AutoModelForSequenceClassification, Trainer, TrainingArguments, set_seed
+from helpers import output_dir
+
+set_seed(42)
+model = AutoModelForSequenceClassification.from_pretrained(profile.checkpoint, num_labels=2)
+args = TrainingArguments(
+    output_dir=output_dir("03_quick_run"),
+    max_steps=10,
+    per_device_train_batch_size=profile.batch_size,
+    learning_rate=profile.learning_rate,
+    save_strategy="no",
+    report_to="none",
+)
+trainer = Trainer(
+    model=model,
+    args=args,
+    train_dataset=tokenized_datasets["train"].select(range(80)),
+    data_collator=data_collator,
+    processing_class=tokenizer,
+)
+quick_run = trainer.train()
+"""
 
 q3 = Exercise(
     label=N_("Exercise 3"),
@@ -146,29 +180,12 @@ q3 = Exercise(
         "report_to='none'), a Trainer on tokenized_datasets['train'].select(range(80)), then "
         "quick_run = trainer.train()."
     ),
-    solution_code="""
-        from transformers import AutoModelForSequenceClassification, Trainer, TrainingArguments, set_seed
-        from helpers import output_dir
-
-        set_seed(42)
-        model = AutoModelForSequenceClassification.from_pretrained(profile.checkpoint, num_labels=2)
-        args = TrainingArguments(
-            output_dir=output_dir("03_quick_run"),
-            max_steps=10,
-            per_device_train_batch_size=profile.batch_size,
-            learning_rate=profile.learning_rate,
-            save_strategy="no",
-            report_to="none",
-        )
-        trainer = Trainer(
-            model=model,
-            args=args,
-            train_dataset=tokenized_datasets["train"].select(range(80)),
-            data_collator=data_collator,
-            processing_class=tokenizer,
-        )
-        quick_run = trainer.train()
-    """,
+    solution_code=QUICK_RUN,
+    mistakes=(
+        Mistake(QUICK_RUN.replace("quick_run = trainer.train()", "quick_run = trainer.train"), NOT_TRAIN_OUTPUT),
+        Mistake(QUICK_RUN.replace("quick_run = trainer.train()", "quick_run = trainer"), THE_TRAINER),
+        Mistake(QUICK_RUN.replace("max_steps=10,", "num_train_epochs=3,"), WHOLE_EPOCHS),
+    ),
 )
 
 exercises = ExerciseSet(q1, q2, q3)

@@ -5,25 +5,32 @@ from __future__ import annotations
 import numpy as np
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, WrongAnswer, needs
-from .lesson01 import whole_number
+from . import Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from .answers import NOT_A_NUMBER, NOT_AN_ARRAY, NOT_WHOLE, as_array, number, softmax, whole_number
 
-
-def softmax(logits, axis=-1):
-    shifted = np.exp(logits - logits.max(axis=axis, keepdims=True))
-    return shifted / shifted.sum(axis=axis, keepdims=True)
-
-
-def as_array(answer, name: str) -> np.ndarray:
-    if hasattr(answer, "detach"):  # a torch tensor
-        answer = answer.detach().cpu().numpy()
-    if not isinstance(answer, np.ndarray):
-        raise WrongAnswer(
-            _("{name} should be a NumPy array (or a torch tensor), not {type}.").format(
-                name=name, type=type(answer).__name__
-            )
-        )
-    return answer
+# The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
+THE_LOGITS = N_("those are the logits themselves. Softmax turns them into probabilities.")
+WRONG_AXIS = N_(
+    "softmax over the wrong axis: your columns sum to 1. Each row (one pair) should sum to 1: "
+    "use axis=-1 (or dim=-1 in torch)."
+)
+SIGMOID = N_("that is the sigmoid of each logit; softmax compares the two logits of a pair.")
+ERROR_RATE = N_("that is the error rate, the share of mistakes. Accuracy is the share of right answers.")
+PERCENTAGE = N_("that is a percentage; give the accuracy as a fraction between 0 and 1.")
+MAJORITY_RATE = N_(
+    "that is the majority-class rate, the accuracy of always answering the most frequent label. "
+    "Compare the argmax of the logits with label_ids."
+)
+GOT_IT_RIGHT = N_("the model got pair {answer} right. Look only among the mistakes: predictions != label_ids.")
+LEAST_CONFIDENT = N_("that is the least confident mistake; take the mistake with the highest confidence.")
+CONFIDENCE_NOT_INDEX = N_(
+    "{answer:.3f} is the confidence of the most confident mistake; store the index of its pair: "
+    "max() gives the largest value, np.argmax() where it is."
+)
+POSITION_AMONG_MISTAKES = N_(
+    "{answer} is where the most confident mistake sits in your array of mistakes, not the index of its "
+    "pair in the validation split. Map the position back to the pair: mistakes[position]."
+)
 
 
 def logits_and_labels(namespace):
@@ -42,16 +49,11 @@ def check_probabilities(answer, namespace) -> str:
             ).format(shape=answer.shape, expected=logits.shape)
         )
     if np.allclose(answer, logits):
-        raise WrongAnswer(_("those are the logits themselves. Softmax turns them into probabilities."))
+        raise wrong(THE_LOGITS)
     if np.allclose(answer, softmax(logits, axis=0), atol=1e-6):
-        raise WrongAnswer(
-            _(
-                "softmax over the wrong axis: your columns sum to 1. Each row (one pair) should sum to 1: "
-                "use axis=-1 (or dim=-1 in torch)."
-            )
-        )
+        raise wrong(WRONG_AXIS)
     if np.allclose(answer, 1 / (1 + np.exp(-logits)), atol=1e-6):
-        raise WrongAnswer(_("that is the sigmoid of each logit; softmax compares the two logits of a pair."))
+        raise wrong(SIGMOID)
     if not np.allclose(answer, softmax(logits), atol=1e-5):
         raise WrongAnswer(_("the rows are not the softmax of the logits: exp(x - max) / sum of exp(x - max), per row."))
     return _(
@@ -63,23 +65,13 @@ def check_probabilities(answer, namespace) -> str:
 def check_accuracy(answer, namespace) -> str:
     logits, labels = logits_and_labels(namespace)
     expected = float((logits.argmax(axis=-1) == labels).mean())
-    try:
-        answer = float(answer)
-    except (TypeError, ValueError):
-        raise WrongAnswer(
-            _("give the accuracy as one number, not {type}.").format(type=type(answer).__name__)
-        ) from None
+    answer = number(answer, _("the accuracy"))
     if np.isclose(answer, 1 - expected) and not np.isclose(expected, 0.5):
-        raise WrongAnswer(_("that is the error rate, the share of mistakes. Accuracy is the share of right answers."))
+        raise wrong(ERROR_RATE)
     if np.isclose(answer, expected * 100):
-        raise WrongAnswer(_("that is a percentage; give the accuracy as a fraction between 0 and 1."))
+        raise wrong(PERCENTAGE)
     if np.isclose(answer, np.bincount(labels).max() / len(labels)) and not np.isclose(answer, expected):
-        raise WrongAnswer(
-            _(
-                "that is the majority-class rate, the accuracy of always answering the most frequent label. "
-                "Compare the argmax of the logits with label_ids."
-            )
-        )
+        raise wrong(MAJORITY_RATE)
     if not np.isclose(answer, expected):
         raise WrongAnswer(
             _(
@@ -97,12 +89,14 @@ def check_most_confident_mistake(answer, namespace) -> str:
     probabilities = softmax(logits)
     predicted = probabilities.argmax(axis=-1)
     confidence = probabilities.max(axis=-1)
-    wrong = np.flatnonzero(predicted != labels)
-    if len(wrong) == 0:
+    mistakes = np.flatnonzero(predicted != labels)
+    if len(mistakes) == 0:
         if answer is None:
             return _("The model made no mistakes here, so there is none to show.")
         raise WrongAnswer(_("the model made no mistake on these pairs: the answer is None."))
-    expected = int(wrong[np.argmax(confidence[wrong])])
+    expected = int(mistakes[np.argmax(confidence[mistakes])])
+    if isinstance(answer, float) and np.isclose(answer, confidence[expected]):
+        raise wrong(CONFIDENCE_NOT_INDEX, answer=answer)
     answer = whole_number(answer, _("the index of the pair"))
     if not 0 <= answer < len(labels):
         raise WrongAnswer(
@@ -110,14 +104,12 @@ def check_most_confident_mistake(answer, namespace) -> str:
                 answer=answer, last=len(labels) - 1
             )
         )
+    if answer != expected and answer < len(mistakes) and mistakes[answer] == expected:
+        raise wrong(POSITION_AMONG_MISTAKES, answer=answer)
     if predicted[answer] == labels[answer]:
-        raise WrongAnswer(
-            _("the model got pair {answer} right. Look only among the mistakes: predictions != label_ids.").format(
-                answer=answer
-            )
-        )
-    if answer == int(wrong[np.argmin(confidence[wrong])]) and answer != expected:
-        raise WrongAnswer(_("that is the least confident mistake; take the mistake with the highest confidence."))
+        raise wrong(GOT_IT_RIGHT, answer=answer)
+    if answer == int(mistakes[np.argmin(confidence[mistakes])]) and answer != expected:
+        raise wrong(LEAST_CONFIDENT)
     if answer != expected:
         raise WrongAnswer(
             _(
@@ -144,6 +136,14 @@ q1 = Exercise(
         shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
         probabilities = shifted / shifted.sum(axis=-1, keepdims=True)
     """,
+    mistakes=(
+        Mistake("probabilities = predictions.predictions", THE_LOGITS),
+        Mistake(
+            "exp = np.exp(predictions.predictions)\nprobabilities = exp / exp.sum(axis=0, keepdims=True)", WRONG_AXIS
+        ),
+        Mistake("probabilities = 1 / (1 + np.exp(-predictions.predictions))", SIGMOID),
+        Mistake("probabilities = list(predictions.predictions)", NOT_AN_ARRAY),
+    ),
 )
 
 q2 = Exercise(
@@ -158,7 +158,28 @@ q2 = Exercise(
         predicted = np.argmax(predictions.predictions, axis=-1)
         accuracy = float((predicted == predictions.label_ids).mean())
     """,
+    mistakes=(
+        Mistake("accuracy = float((predictions.predictions.argmax(-1) != predictions.label_ids).mean())", ERROR_RATE),
+        Mistake(
+            "accuracy = 100 * float((predictions.predictions.argmax(-1) == predictions.label_ids).mean())", PERCENTAGE
+        ),
+        Mistake(
+            "accuracy = float(np.bincount(predictions.label_ids).max() / len(predictions.label_ids))", MAJORITY_RATE
+        ),
+        Mistake("accuracy = predictions.predictions.argmax(-1) == predictions.label_ids", NOT_A_NUMBER),
+    ),
 )
+
+# Exercise 3's solution; its mistakes are this code with one change.
+MOST_CONFIDENT_MISTAKE = """
+logits = predictions.predictions
+shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+probabilities = shifted / shifted.sum(axis=-1, keepdims=True)
+predicted = probabilities.argmax(axis=-1)
+confidence = probabilities.max(axis=-1)
+mistakes = np.flatnonzero(predicted != predictions.label_ids)
+most_confident_mistake = int(mistakes[np.argmax(confidence[mistakes])])
+"""
 
 q3 = Exercise(
     label=N_("Exercise 3"),
@@ -169,15 +190,34 @@ q3 = Exercise(
         "np.flatnonzero(predicted != labels) gives the indices of the mistakes; pick the one whose confidence "
         "is largest."
     ),
-    solution_code="""
-        logits = predictions.predictions
-        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        probabilities = shifted / shifted.sum(axis=-1, keepdims=True)
-        predicted = probabilities.argmax(axis=-1)
-        confidence = probabilities.max(axis=-1)
-        mistakes = np.flatnonzero(predicted != predictions.label_ids)
-        most_confident_mistake = int(mistakes[np.argmax(confidence[mistakes])])
-    """,
+    solution_code=MOST_CONFIDENT_MISTAKE,
+    mistakes=(
+        Mistake(
+            MOST_CONFIDENT_MISTAKE.replace(
+                "int(mistakes[np.argmax(confidence[mistakes])])", "int(np.argmax(confidence))"
+            ),
+            GOT_IT_RIGHT,
+        ),
+        Mistake(
+            MOST_CONFIDENT_MISTAKE.replace("np.argmax(confidence[mistakes])", "np.argmin(confidence[mistakes])"),
+            LEAST_CONFIDENT,
+        ),
+        Mistake(
+            MOST_CONFIDENT_MISTAKE.replace(
+                "int(mistakes[np.argmax(confidence[mistakes])])", "int(np.argmax(confidence[mistakes]))"
+            ),
+            POSITION_AMONG_MISTAKES,
+        ),
+        Mistake(
+            MOST_CONFIDENT_MISTAKE.replace(
+                "int(mistakes[np.argmax(confidence[mistakes])])", "float(confidence[mistakes].max())"
+            ),
+            CONFIDENCE_NOT_INDEX,
+        ),
+        Mistake(
+            MOST_CONFIDENT_MISTAKE.replace("int(mistakes[np.argmax(confidence[mistakes])])", "mistakes"), NOT_WHOLE
+        ),
+    ),
 )
 
 exercises = ExerciseSet(q1, q2, q3)

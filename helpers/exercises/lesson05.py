@@ -7,12 +7,40 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, NotAnswered, WrongAnswer, blank, describe_error, needs
+from . import CarriedError, Exercise, ExerciseSet, Mistake, WrongAnswer, describe_error, needs, wrong
+from .answers import LABELS, LOGITS, NOT_A_FUNCTION, NOT_A_NUMBER, call, called, number, same_scores, scores
+from .carry import type_name
 
-# Logits and labels chosen so that every usual mistake gives a different result.
-LOGITS = np.array([[2.0, -1.0], [0.5, 1.5], [-0.3, 0.2], [1.0, 0.0], [0.1, 0.9], [-1.0, 2.0], [0.3, -0.2], [0.0, 1.0]])
-LABELS = np.array([0, 1, 0, 1, 1, 1, 1, 1])
 KEYS = ("accuracy", "f1", "precision", "recall")
+
+# The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
+GIVEN_LOGITS = N_(
+    "the metric got the logits, two scores per pair, where it expects one predicted class per "
+    "pair ({error}). Take the class first, predictions = np.argmax(logits, axis=-1), and pass "
+    "predictions to every score."
+)
+NOT_A_DICT = N_("it returns {type}; it should return a dict of scores.")
+LACKS_KEYS = N_("the dict lacks {missing}; it needs {keys}.")
+# Arguments in the wrong order and scores under each other's key give the same numbers: one message for both.
+SWAPPED = N_(
+    "precision and recall are swapped: scikit-learn's scores take (labels, predictions) in that order "
+    "(evaluate's: predictions=..., references=labels), and each score goes under its own key."
+)
+F1_OF_CLASS_0 = N_("that is the F1 of class 0 (not_equivalent). GLUE MRPC's F1 is that of class 1, equivalent.")
+BEST_ACCURACY = N_("that epoch has the best accuracy; the question asks for the best F1 (eval_f1).")
+LOWEST_LOSS = N_("that epoch has the lowest validation loss; the question asks for the best F1.")
+LAST_EPOCH = N_("that is the last epoch, not necessarily the best. Compare eval_f1 across epochs.")
+LOWEST_F1 = N_("that epoch has the lowest F1; the best one has the highest: max(), not min().")
+POSITION_AMONG_EVALUATIONS = N_(
+    "{answer} is where the best evaluation sits in your list (counting from 0), not its epoch. "
+    "Take the epoch from that entry: evaluations[position]['epoch']."
+)
+POSITION_IN_LOG_HISTORY = N_(
+    "{answer} is where the best evaluation sits in log_history (counting from 0), not its epoch. "
+    "Take the epoch from that entry: log_history[position]['epoch']."
+)
+CHOICE_ONE_LETTER = N_("answer with one letter: {letters} (as a string, e.g. 'a').")
+CHOICE_NOT_IT = N_("({choice}) is not it: {why}")
 
 # Exercise 3: a per-epoch table to read.
 TABLE = {
@@ -70,69 +98,42 @@ CHOICE_FEEDBACK = Translated(
 )
 
 
-def scores(predictions, references):
-    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
-
-    return {
-        "accuracy": accuracy_score(references, predictions),
-        "f1": f1_score(references, predictions, zero_division=0),
-        "precision": precision_score(references, predictions, zero_division=0),
-        "recall": recall_score(references, predictions, zero_division=0),
-    }
+def run_compute_metrics(answer, namespace) -> dict:
+    """The probe: what the student's compute_metrics_prf returns for the check's own logits and labels."""
+    return call(answer, (LOGITS.copy(), LABELS.copy()))
 
 
 def check_compute_metrics_prf(answer, namespace) -> str:
-    if not callable(answer):
-        raise WrongAnswer(_("compute_metrics_prf should be a function, not {type}.").format(type=type(answer).__name__))
     try:
-        result = answer((LOGITS.copy(), LABELS.copy()))
-    except (ValueError, TypeError) as error:
-        if given_logits(error):
-            raise WrongAnswer(
-                _(
-                    "the metric got the logits, two scores per pair, where it expects one predicted class per "
-                    "pair ({error}). Take the class first, predictions = np.argmax(logits, axis=-1), and pass "
-                    "predictions to every score."
-                ).format(error=describe_error(error))
-            ) from None
+        result = called(answer, "compute_metrics_prf")
+    except CarriedError as error:
+        if error.type_name in ("ValueError", "TypeError") and given_logits(error):
+            raise wrong(GIVEN_LOGITS, error=describe_error(error)) from None
         raise
-    if blank(result):
-        raise NotAnswered
     if not isinstance(result, dict):
-        raise WrongAnswer(_("it returns {type}; it should return a dict of scores.").format(type=type(result).__name__))
+        raise wrong(NOT_A_DICT, type=type_name(result))
     missing = [key for key in KEYS if key not in result]
     if missing:
-        raise WrongAnswer(
-            _("the dict lacks {missing}; it needs {keys}.").format(
-                missing=", ".join(repr(key) for key in missing), keys=", ".join(KEYS)
-            )
-        )
+        raise wrong(LACKS_KEYS, missing=", ".join(repr(key) for key in missing), keys=", ".join(KEYS))
     got = {key: float(result[key]) for key in KEYS}
     predicted = LOGITS.argmax(axis=-1)
     expected = scores(predicted, LABELS)
-    if all(np.isclose(got[key], expected[key]) for key in KEYS):
+    if same_scores(got, expected, KEYS):
         return _(
             "Precision: of the pairs called paraphrases, the share that are. Recall: of the paraphrases, "
             "the share found. F1 balances the two."
         )
-    swapped = scores(LABELS, predicted)
-    if np.isclose(got["precision"], swapped["precision"]) and np.isclose(got["recall"], swapped["recall"]):
-        raise WrongAnswer(
-            _("precision and recall are swapped: pass predictions=..., references=labels, in that order.")
-        )
     if np.isclose(got["precision"], expected["recall"]) and np.isclose(got["recall"], expected["precision"]):
-        raise WrongAnswer(_("precision and recall are swapped: check which key gets which score."))
+        raise wrong(SWAPPED)
     flipped = scores(1 - predicted, 1 - LABELS)
     if np.isclose(got["f1"], flipped["f1"]):
-        raise WrongAnswer(
-            _("that is the F1 of class 0 (not_equivalent). GLUE MRPC's F1 is that of class 1, equivalent.")
-        )
-    wrong = [key for key in KEYS if not np.isclose(got[key], expected[key])]
+        raise wrong(F1_OF_CLASS_0)
+    differ = [key for key in KEYS if not np.isclose(got[key], expected[key])]
     raise WrongAnswer(
         _(
             "{keys} differ from what they should be for these logits and labels. Predictions are "
             "np.argmax(logits, axis=-1); then compare them with the labels."
-        ).format(keys=", ".join(wrong))
+        ).format(keys=", ".join(differ))
     )
 
 
@@ -160,18 +161,23 @@ def check_best_epoch(answer, namespace) -> str:
     def epoch_of(entry):
         return round(entry["epoch"])
 
-    best = epoch_of(max(entries, key=lambda entry: entry["eval_f1"]))
-    try:
-        answer = round(float(answer))
-    except (TypeError, ValueError):
-        raise WrongAnswer(_("give the epoch as a number, not {type}.").format(type=type(answer).__name__)) from None
+    best_entry = max(entries, key=lambda entry: entry["eval_f1"])
+    best = epoch_of(best_entry)
+    answer = round(number(answer, _("the epoch")))
     if answer != best:
         if answer == epoch_of(max(entries, key=lambda entry: entry["eval_accuracy"])):
-            raise WrongAnswer(_("that epoch has the best accuracy; the question asks for the best F1 (eval_f1)."))
+            raise wrong(BEST_ACCURACY)
         if answer == epoch_of(min(entries, key=lambda entry: entry["eval_loss"])):
-            raise WrongAnswer(_("that epoch has the lowest validation loss; the question asks for the best F1."))
+            raise wrong(LOWEST_LOSS)
+        if answer == epoch_of(min(entries, key=lambda entry: entry["eval_f1"])):
+            raise wrong(LOWEST_F1)
+        # An index, not an epoch: where the best entry is in the list of evaluations, or in log_history.
+        if answer == entries.index(best_entry):
+            raise wrong(POSITION_AMONG_EVALUATIONS, answer=answer)
+        if answer == namespace["log_history"].index(best_entry):
+            raise wrong(POSITION_IN_LOG_HISTORY, answer=answer)
         if answer == epoch_of(entries[-1]):
-            raise WrongAnswer(_("that is the last epoch, not necessarily the best. Compare eval_f1 across epochs."))
+            raise wrong(LAST_EPOCH)
         raise WrongAnswer(_("epoch {answer} does not have the highest eval_f1.").format(answer=answer))
     return _(
         "Epoch {best}. With metric_for_best_model='f1' and load_best_model_at_end=True the Trainer would "
@@ -182,11 +188,9 @@ def check_best_epoch(answer, namespace) -> str:
 def check_overfitting_choice(answer, namespace) -> str:
     choice = str(answer).strip().lower().strip("()")
     if choice not in CHOICES:
-        raise WrongAnswer(
-            _("answer with one letter: {letters} (as a string, e.g. 'a').").format(letters=", ".join(CHOICES))
-        )
+        raise wrong(CHOICE_ONE_LETTER, letters=", ".join(CHOICES))
     if choice in CHOICE_FEEDBACK:
-        raise WrongAnswer(_("({choice}) is not it: {why}").format(choice=choice, why=CHOICE_FEEDBACK[choice]))
+        raise wrong(CHOICE_NOT_IT, choice=choice, why=CHOICE_FEEDBACK[choice])
     return _(
         "Validation loss is lowest at epoch 2 and rises after it while training loss keeps falling: "
         "overfitting. Evaluate every epoch and keep the best checkpoint."
@@ -197,6 +201,7 @@ q1 = Exercise(
     label=N_("Exercise 1"),
     answer_name="compute_metrics_prf",
     checker=check_compute_metrics_prf,
+    probe=run_compute_metrics,
     hint_text=N_(
         "Take the argmax of the logits over axis=-1, then either add the two missing scores with "
         "evaluate.load('precision') and evaluate.load('recall'), or use sklearn.metrics' precision_score and "
@@ -214,6 +219,73 @@ q1 = Exercise(
             scores["recall"] = recall_score(labels, predictions, zero_division=0)
             return scores
     """,
+    mistakes=(
+        Mistake("compute_metrics_prf = {'accuracy': 1.0}", NOT_A_FUNCTION),
+        Mistake(
+            "def compute_metrics_prf(eval_preds):\n"
+            "    logits, labels = eval_preds\n"
+            "    return metric.compute(predictions=np.argmax(logits, axis=-1), references=labels)",
+            LACKS_KEYS,
+        ),
+        Mistake(
+            "from sklearn.metrics import precision_score, recall_score\n\n\n"
+            "def compute_metrics_prf(eval_preds):\n"
+            "    logits, labels = eval_preds\n"
+            "    predictions = np.argmax(logits, axis=-1)\n"
+            "    scores = metric.compute(predictions=predictions, references=labels)\n"
+            "    scores['precision'] = precision_score(predictions, labels)\n"
+            "    scores['recall'] = recall_score(predictions, labels)\n"
+            "    return scores",
+            SWAPPED,
+        ),
+        Mistake(
+            "from sklearn.metrics import precision_score, recall_score\n\n\n"
+            "def compute_metrics_prf(eval_preds):\n"
+            "    logits, labels = eval_preds\n"
+            "    predictions = np.argmax(logits, axis=-1)\n"
+            "    scores = metric.compute(predictions=predictions, references=labels)\n"
+            "    scores['precision'] = recall_score(labels, predictions)\n"
+            "    scores['recall'] = precision_score(labels, predictions)\n"
+            "    return scores",
+            SWAPPED,
+        ),
+        Mistake(
+            "from sklearn.metrics import f1_score, precision_score, recall_score\n\n\n"
+            "def compute_metrics_prf(eval_preds):\n"
+            "    logits, labels = eval_preds\n"
+            "    predictions = np.argmax(logits, axis=-1)\n"
+            "    return {\n"
+            "        'accuracy': (predictions == labels).mean(),\n"
+            "        'f1': f1_score(labels, predictions, pos_label=0),\n"
+            "        'precision': precision_score(labels, predictions),\n"
+            "        'recall': recall_score(labels, predictions),\n"
+            "    }",
+            F1_OF_CLASS_0,
+        ),
+        # The logits (2 scores per pair) straight into scikit-learn, or into the GLUE metric, without argmax.
+        Mistake(
+            "from sklearn.metrics import precision_score, recall_score\n\n\n"
+            "def compute_metrics_prf(eval_preds):\n"
+            "    logits, labels = eval_preds\n"
+            "    scores = metric.compute(predictions=np.argmax(logits, axis=-1), references=labels)\n"
+            "    scores['precision'] = precision_score(labels, logits)\n"
+            "    scores['recall'] = recall_score(labels, logits)\n"
+            "    return scores",
+            GIVEN_LOGITS,
+        ),
+        Mistake(
+            "def compute_metrics_prf(eval_preds):\n"
+            "    logits, labels = eval_preds\n"
+            "    return metric.compute(predictions=logits, references=labels)",
+            GIVEN_LOGITS,
+        ),
+        Mistake(
+            "def compute_metrics_prf(eval_preds):\n"
+            "    logits, labels = eval_preds\n"
+            "    return metric.compute(predictions=np.argmax(logits, axis=-1), references=labels).items()",
+            NOT_A_DICT,
+        ),
+    ),
 )
 
 q2 = Exercise(
@@ -228,6 +300,26 @@ q2 = Exercise(
         evaluations = [entry for entry in log_history if "eval_f1" in entry]
         best_epoch = round(max(evaluations, key=lambda entry: entry["eval_f1"])["epoch"])
     """,
+    # Mistakes that give another epoch on the notebook's run. Taking the best accuracy, the lowest
+    # validation loss or the last epoch gives the same epoch as the best F1 on it (all improve every
+    # epoch), so those messages are for other runs (the full profile's): tests/test_exercises.py checks them.
+    mistakes=(
+        Mistake(
+            "evaluations = [entry for entry in log_history if 'eval_f1' in entry]\n"
+            "best_epoch = round(min(evaluations, key=lambda entry: entry['eval_f1'])['epoch'])",
+            LOWEST_F1,
+        ),
+        Mistake(
+            "evaluations = [entry for entry in log_history if 'eval_f1' in entry]\n"
+            "best_epoch = int(np.argmax([entry['eval_f1'] for entry in evaluations]))",
+            POSITION_AMONG_EVALUATIONS,
+        ),
+        Mistake(
+            "best_epoch = int(np.argmax([entry.get('eval_f1', 0) for entry in log_history]))",
+            POSITION_IN_LOG_HISTORY,
+        ),
+        Mistake("best_epoch = 'two'", NOT_A_NUMBER),
+    ),
 )
 
 q3 = Exercise(
@@ -241,6 +333,12 @@ q3 = Exercise(
     solution_code="""
         overfitting_choice = "c"
     """,
+    mistakes=(
+        Mistake("overfitting_choice = 'a'", CHOICE_FEEDBACK.texts["a"]),
+        Mistake("overfitting_choice = 'b'", CHOICE_FEEDBACK.texts["b"]),
+        Mistake("overfitting_choice = 'd'", CHOICE_FEEDBACK.texts["d"]),
+        Mistake("overfitting_choice = 'e'", CHOICE_ONE_LETTER),
+    ),
 )
 
 exercises = ExerciseSet(q1, q2, q3)

@@ -8,42 +8,86 @@ import math
 import numpy as np
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, NotAnswered, WrongAnswer, blank, needs
+from . import CarriedError, Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from .answers import (
+    LABELS,
+    LOGITS,
+    NOT_A_FUNCTION,
+    NOT_WHOLE,
+    NOT_WHOLE_FLOAT,
+    call,
+    called,
+    same_scores,
+    scores,
+    whole_number,
+)
+from .carry import type_name
 
 # Exercise 1: the loop in the exercise's text.
 BATCH_SIZE, ACCUMULATION, EPOCHS = 16, 4, 3
 # Exercise 3: evaluation on 2 processes, batches of 8 per process.
 PROCESSES, EVAL_BATCH_SIZE = 2, 8
 
-# Exercise 2: logits and labels for a model and data loader of the check's own, in batches of 4,
-# 4 and 2 pairs, chosen so that the usual mistakes give other scores than the right loop.
-FAKE_LOGITS = np.array(
-    [
-        [2.0, -1.0],
-        [0.5, 1.5],
-        [-0.3, 0.2],
-        [1.0, 0.0],
-        [0.1, 0.9],
-        [-1.0, 2.0],
-        [0.3, -0.2],
-        [0.0, 1.0],
-        [1.2, 0.4],
-        [-0.5, 0.5],
-    ],
-    dtype=np.float32,
-)
-FAKE_LABELS = np.array([0, 1, 0, 1, 1, 1, 1, 1, 1, 0])
+# Exercise 2: a model and data loader of the check's own give answers.LOGITS for answers.LABELS,
+# in batches of 4, 4 and 2 pairs.
 FAKE_BATCHES = ((0, 4), (4, 8), (8, 10))
+SCORES = ("accuracy", "f1")
 
-
-def whole_number(answer, message: str) -> int:
-    """``answer`` as an int (a NumPy or torch integer too); else WrongAnswer with ``message``, a translated
-    template whose ``{kind}`` is the answer's type."""
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        if hasattr(answer, "item") and float(answer.item()).is_integer():
-            return int(answer.item())
-        raise WrongAnswer(message.format(kind=type(answer).__name__))
-    return answer
+# The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
+BATCHES = N_(
+    "{answer} is the number of batches (forward and backward passes). The optimizer steps only once "
+    "every {accumulation} batches."
+)
+MULTIPLIED = N_("accumulation makes fewer optimizer steps, not more: divide by {accumulation}, do not multiply.")
+ONE_EPOCH = N_("{answer} is the count for one epoch; the loop runs {epochs} epochs.")
+ROUNDED_DOWN = N_(
+    "you rounded down. The condition `or step + 1 == len(train_dataloader)` also steps on the "
+    "{leftover} batches left at the end of each epoch: round up per epoch."
+)
+ROUNDED_OVER_RUN = N_(
+    "you rounded over the whole run. step starts again at 0 every epoch, and each epoch ends with "
+    "its own step on its leftover batches: ceil(batches per epoch / {accumulation}), then times "
+    "{epochs}."
+)
+OFF_BY_ONE = N_("{answer} is off by one. Count the batches per epoch with math.ceil, then the steps per epoch.")
+GOT_LOGITS = N_(
+    "add_batch got the logits, two scores per pair. It needs one predicted class per pair: "
+    "outputs.logits.argmax(dim=-1)."
+)
+ARGMAX_OVER_PAIRS = N_(
+    "there are not as many predictions as labels in a batch: take the argmax over the classes, "
+    "dim=-1, not over the pairs."
+)
+RETURNS_METRIC = N_("it returns the metric itself; return metric.compute(), the dict of scores.")
+NOT_SCORES = N_("it returns {kind}; it should return the dict of metric.compute(), with accuracy and f1.")
+ONE_BATCH = N_(
+    "those are the scores of one batch. metric.compute() gives the scores of what was added since "
+    "the last compute: add_batch for every batch, and compute() once, after the loop."
+)
+STOPPED_EARLY = N_("the model saw {seen} of the {total} pairs: the loop stopped early. Is the return inside the loop?")
+PERFECT = N_("a perfect score: the labels were compared with themselves. Compare the predictions.")
+TRAINING_MODE = N_(
+    "right scores, but the model was still in training mode, with dropout on: call model.eval() "
+    "before the loop (a real model would give noisy predictions)."
+)
+GRADIENTS = N_(
+    "right scores, but the forward passes recorded gradients, which costs memory and time: run them "
+    "inside `with torch.no_grad():` (or torch.inference_mode())."
+)
+GATHER_FOR_METRICS = N_(
+    "{answer} is one prediction per validation pair: what gather_for_metrics returns once it has "
+    "dropped the copies. Plain gather keeps them."
+)
+ONE_PROCESS = N_("{answer} is what one process computes. gather collects the predictions of the {processes} processes.")
+ONE_SHARE = N_(
+    "{answer} is one process's share of the pairs, without the copies. gather collects every "
+    "process's predictions, copies included."
+)
+EVERY_PROCESS = N_(
+    "each pair goes to one process only, not to all of them: the processes share the batches. Only "
+    "the copies that even out the last round come on top."
+)
+THE_COPIES = N_("{answer} is the number of copies; the question asks for all the predictions gather returns.")
 
 
 # --- Exercise 1 -------------------------------------------------------------------------------------------
@@ -59,7 +103,7 @@ def check_optimizer_steps(answer, namespace) -> str:
     pairs = len(needs(namespace, "tokenized_datasets")["train"])
     batches, per_epoch = loop_counts(pairs)
     expected = per_epoch * EPOCHS
-    answer = whole_number(answer, _("give the number of optimizer steps as one whole number (an int), not {kind}."))
+    answer = whole_number(answer, _("the number of optimizer steps"))
     if answer == expected:
         leftover = batches % ACCUMULATION
         if leftover:
@@ -73,45 +117,17 @@ def check_optimizer_steps(answer, namespace) -> str:
             "num_training_steps counts optimizer steps, not batches."
         ).format(expected=expected, per_epoch=per_epoch)
     if answer == batches * EPOCHS:
-        raise WrongAnswer(
-            _(
-                "{answer} is the number of batches (forward and backward passes). The optimizer steps only once "
-                "every {accumulation} batches."
-            ).format(answer=answer, accumulation=ACCUMULATION)
-        )
+        raise wrong(BATCHES, answer=answer, accumulation=ACCUMULATION)
     if answer == batches * EPOCHS * ACCUMULATION:
-        raise WrongAnswer(
-            _("accumulation makes fewer optimizer steps, not more: divide by {accumulation}, do not multiply.").format(
-                accumulation=ACCUMULATION
-            )
-        )
+        raise wrong(MULTIPLIED, accumulation=ACCUMULATION)
     if answer == per_epoch:
-        raise WrongAnswer(
-            _("{answer} is the count for one epoch; the loop runs {epochs} epochs.").format(
-                answer=answer, epochs=EPOCHS
-            )
-        )
+        raise wrong(ONE_EPOCH, answer=answer, epochs=EPOCHS)
     if answer == (batches // ACCUMULATION) * EPOCHS:
-        raise WrongAnswer(
-            _(
-                "you rounded down. The condition `or step + 1 == len(train_dataloader)` also steps on the "
-                "{leftover} batches left at the end of each epoch: round up per epoch."
-            ).format(leftover=batches % ACCUMULATION)
-        )
+        raise wrong(ROUNDED_DOWN, leftover=batches % ACCUMULATION)
     if answer == math.ceil(batches * EPOCHS / ACCUMULATION):
-        raise WrongAnswer(
-            _(
-                "you rounded over the whole run. step starts again at 0 every epoch, and each epoch ends with "
-                "its own step on its leftover batches: ceil(batches per epoch / {accumulation}), then times "
-                "{epochs}."
-            ).format(accumulation=ACCUMULATION, epochs=EPOCHS)
-        )
+        raise wrong(ROUNDED_OVER_RUN, accumulation=ACCUMULATION, epochs=EPOCHS)
     if answer in (expected - 1, expected + 1):
-        raise WrongAnswer(
-            _("{answer} is off by one. Count the batches per epoch with math.ceil, then the steps per epoch.").format(
-                answer=answer
-            )
-        )
+        raise wrong(OFF_BY_ONE, answer=answer)
     raise WrongAnswer(
         _(
             "{answer} is not it. Batches per epoch = ceil(training pairs / {batch_size}); optimizer steps per "
@@ -124,7 +140,7 @@ def check_optimizer_steps(answer, namespace) -> str:
 
 
 def fake_model_and_batches():
-    """A model whose logits are read from FAKE_LOGITS (input_ids[:, 0] holds each pair's row) and
+    """A model whose logits are read from answers.LOGITS (input_ids[:, 0] holds each pair's row) and
     the batches of a data loader over it; the model records how it was called."""
     import torch
     from transformers.modeling_outputs import SequenceClassifierOutput
@@ -145,7 +161,7 @@ def fake_model_and_batches():
             self.training_modes.append(self.training)
             self.gradients.append(torch.is_grad_enabled())
             self.pairs.append(len(input_ids))
-            table = torch.from_numpy(FAKE_LOGITS).to(input_ids.device)
+            table = torch.from_numpy(LOGITS).to(input_ids.device)
             logits = table[input_ids[:, 0]] + self.anchor.to(input_ids.device) * 0
             loss = torch.nn.functional.cross_entropy(logits, labels) if labels is not None else None
             return SequenceClassifierOutput(loss=loss, logits=logits)
@@ -156,7 +172,7 @@ def fake_model_and_batches():
         input_ids = torch.stack([rows, torch.full_like(rows, 7), torch.full_like(rows, 102)], dim=1)
         batches.append(
             {
-                "labels": torch.from_numpy(FAKE_LABELS[start:end]),
+                "labels": torch.from_numpy(LABELS[start:end]),
                 "input_ids": input_ids,
                 "token_type_ids": torch.zeros_like(input_ids),
                 "attention_mask": torch.ones_like(input_ids),
@@ -183,81 +199,64 @@ class CountingMetric:
         return getattr(self.metric, name)
 
 
-def scores(predictions, labels) -> dict[str, float]:
-    from sklearn.metrics import accuracy_score, f1_score
-
-    return {"accuracy": accuracy_score(labels, predictions), "f1": f1_score(labels, predictions, zero_division=0)}
-
-
-def same(got: dict, expected: dict) -> bool:
-    return all(np.isclose(got[key], expected[key]) for key in expected)
-
-
-def check_evaluate_model(answer, namespace) -> str:
+def run_evaluation_loop(answer, namespace) -> dict:
+    """The probe: the student's evaluate_model run on the check's model and batches, with a fresh
+    counting metric as the notebook's ``metric`` while it runs (the notebook's own is put back).
+    What :func:`answers.call` gives, and how the loop used the model and the metric."""
     from ..metrics import load_mrpc_metric
 
     if not callable(answer):
-        raise WrongAnswer(_("evaluate_model should be a function, not {kind}.").format(kind=type(answer).__name__))
-    profile = needs(namespace, "profile")
+        return call(answer)
     model, batches = fake_model_and_batches()
-    counting = CountingMetric(load_mrpc_metric(profile))  # a fresh metric: nothing left from earlier tries
+    # A fresh metric, nothing left from earlier tries, of the notebook's profile (local copy without one).
+    counting = CountingMetric(load_mrpc_metric(namespace.get("profile")))
     had_metric, earlier = "metric" in namespace, namespace.get("metric")
     namespace["metric"] = counting
     try:
-        result = answer(model, batches)
-    except ValueError as error:
-        if "expected format" in str(error):
-            raise WrongAnswer(
-                _(
-                    "add_batch got the logits, two scores per pair. It needs one predicted class per pair: "
-                    "outputs.logits.argmax(dim=-1)."
-                )
-            ) from None
-        if "Mismatch in the number of predictions" in str(error):
-            raise WrongAnswer(
-                _(
-                    "there are not as many predictions as labels in a batch: take the argmax over the classes, "
-                    "dim=-1, not over the pairs."
-                )
-            ) from None
-        raise
+        outcome = call(answer, model, batches)
     finally:
         if had_metric:
             namespace["metric"] = earlier
         else:
             del namespace["metric"]
-    if blank(result):
-        raise NotAnswered
-    if result is counting or result is counting.metric:
-        raise WrongAnswer(_("it returns the metric itself; return metric.compute(), the dict of scores."))
-    if not isinstance(result, dict) or not {"accuracy", "f1"} <= set(result):
-        raise WrongAnswer(
-            _("it returns {kind}; it should return the dict of metric.compute(), with accuracy and f1.").format(
-                kind=type(result).__name__
-            )
-        )
-    predictions = FAKE_LOGITS.argmax(axis=-1)
-    expected = scores(predictions, FAKE_LABELS)
-    got = {key: float(result[key]) for key in ("accuracy", "f1")}
-    right = same(got, expected)
-    pairs_seen = sum(model.pairs)
-    if not right:
+    returned_metric = outcome.get("result") is counting or outcome.get("result") is counting.metric
+    if returned_metric:
+        del outcome["result"]
+    return {
+        **outcome,
+        "returned_metric": returned_metric,
+        "computes": counting.computes,
+        "training_modes": model.training_modes,
+        "gradients": model.gradients,
+        "pairs": model.pairs,
+    }
+
+
+def check_evaluate_model(answer, namespace) -> str:
+    if answer.get("returned_metric"):
+        raise wrong(RETURNS_METRIC)
+    try:
+        result = called(answer, "evaluate_model")
+    except CarriedError as error:
+        if error.type_name == "ValueError" and "expected format" in str(error):
+            raise wrong(GOT_LOGITS) from None
+        if error.type_name == "ValueError" and "Mismatch in the number of predictions" in str(error):
+            raise wrong(ARGMAX_OVER_PAIRS) from None
+        raise
+    if not isinstance(result, dict) or not set(SCORES) <= set(result):
+        raise wrong(NOT_SCORES, kind=type_name(result))
+    predictions = LOGITS.argmax(axis=-1)
+    expected = scores(predictions, LABELS)
+    got = {key: float(result[key]) for key in SCORES}
+    pairs_seen = sum(answer["pairs"])
+    if not same_scores(got, expected, SCORES):
         start, end = FAKE_BATCHES[-1]
-        if same(got, scores(predictions[start:end], FAKE_LABELS[start:end])) or counting.computes > 1:
-            raise WrongAnswer(
-                _(
-                    "those are the scores of one batch. metric.compute() gives the scores of what was added since "
-                    "the last compute: add_batch for every batch, and compute() once, after the loop."
-                )
-            )
-        if pairs_seen < len(FAKE_LABELS):
-            raise WrongAnswer(
-                _(
-                    "the model saw {seen} of the {total} pairs: the loop stopped early. Is the return inside the loop?"
-                ).format(seen=pairs_seen, total=len(FAKE_LABELS))
-            )
+        if same_scores(got, scores(predictions[start:end], LABELS[start:end]), SCORES) or answer["computes"] > 1:
+            raise wrong(ONE_BATCH)
+        if pairs_seen < len(LABELS):
+            raise wrong(STOPPED_EARLY, seen=pairs_seen, total=len(LABELS))
         if np.isclose(got["accuracy"], 1.0):
-            raise WrongAnswer(_("a perfect score: the labels were compared with themselves. Compare the predictions."))
+            raise wrong(PERFECT)
         raise WrongAnswer(
             _(
                 "accuracy {accuracy:.3f} and F1 {f1:.3f}, where this check's model and data give "
@@ -270,25 +269,15 @@ def check_evaluate_model(answer, namespace) -> str:
                 expected_f1=expected["f1"],
             )
         )
-    if any(model.training_modes):
-        raise WrongAnswer(
-            _(
-                "right scores, but the model was still in training mode, with dropout on: call model.eval() "
-                "before the loop (a real model would give noisy predictions)."
-            )
-        )
-    if any(model.gradients):
-        raise WrongAnswer(
-            _(
-                "right scores, but the forward passes recorded gradients, which costs memory and time: run them "
-                "inside `with torch.no_grad():` (or torch.inference_mode())."
-            )
-        )
+    if any(answer["training_modes"]):
+        raise wrong(TRAINING_MODE)
+    if any(answer["gradients"]):
+        raise wrong(GRADIENTS)
     return _(
         "Accuracy {accuracy:.3f} and F1 {f1:.3f} over all {total} pairs of this check's data loader, in "
         "{batches} batches. add_batch keeps each batch's predictions, compute() scores them all at once: the "
         "same numbers as one compute over the whole split."
-    ).format(accuracy=expected["accuracy"], f1=expected["f1"], total=len(FAKE_LABELS), batches=len(FAKE_BATCHES))
+    ).format(accuracy=expected["accuracy"], f1=expected["f1"], total=len(LABELS), batches=len(FAKE_BATCHES))
 
 
 # --- Exercise 3 -------------------------------------------------------------------------------------------
@@ -312,7 +301,7 @@ def check_gathered_with_copies(answer, namespace) -> str:
     pairs = len(needs(namespace, "tokenized_datasets")["validation"])
     expected, rounds = gathered_counts(pairs)
     copies = expected - pairs
-    answer = whole_number(answer, _("give the number of predictions as one whole number (an int), not {kind}."))
+    answer = whole_number(answer, _("the number of predictions"))
     if answer == expected:
         return _(
             "{expected} predictions: {rounds} batches of {batch_size} on each of the {processes} processes, "
@@ -327,38 +316,15 @@ def check_gathered_with_copies(answer, namespace) -> str:
             pairs=pairs,
         )
     if answer == pairs:
-        raise WrongAnswer(
-            _(
-                "{answer} is one prediction per validation pair: what gather_for_metrics returns once it has "
-                "dropped the copies. Plain gather keeps them."
-            ).format(answer=answer)
-        )
+        raise wrong(GATHER_FOR_METRICS, answer=answer)
     if answer == expected // PROCESSES:
-        raise WrongAnswer(
-            _(
-                "{answer} is what one process computes. gather collects the predictions of the {processes} processes."
-            ).format(answer=answer, processes=PROCESSES)
-        )
+        raise wrong(ONE_PROCESS, answer=answer, processes=PROCESSES)
     if answer == math.ceil(pairs / PROCESSES):
-        raise WrongAnswer(
-            _(
-                "{answer} is one process's share of the pairs, without the copies. gather collects every "
-                "process's predictions, copies included."
-            ).format(answer=answer)
-        )
+        raise wrong(ONE_SHARE, answer=answer)
     if answer == pairs * PROCESSES:
-        raise WrongAnswer(
-            _(
-                "each pair goes to one process only, not to all of them: the processes share the batches. Only "
-                "the copies that even out the last round come on top."
-            )
-        )
+        raise wrong(EVERY_PROCESS)
     if answer == copies:
-        raise WrongAnswer(
-            _("{answer} is the number of copies; the question asks for all the predictions gather returns.").format(
-                answer=answer
-            )
-        )
+        raise wrong(THE_COPIES, answer=answer)
     raise WrongAnswer(
         _(
             "{answer} is not it. Count the batches of {batch_size} (the last one may be short), round that up to "
@@ -383,28 +349,73 @@ q1 = Exercise(
         batches_per_epoch = math.ceil(len(tokenized_datasets["train"]) / 16)
         optimizer_steps = math.ceil(batches_per_epoch / 4) * 3
     """,
+    mistakes=(
+        Mistake("optimizer_steps = math.ceil(len(tokenized_datasets['train']) / 16) * 3", BATCHES),
+        Mistake("optimizer_steps = math.ceil(len(tokenized_datasets['train']) / 16) * 3 * 4", MULTIPLIED),
+        Mistake("optimizer_steps = math.ceil(math.ceil(len(tokenized_datasets['train']) / 16) / 4)", ONE_EPOCH),
+        Mistake("optimizer_steps = len(tokenized_datasets['train']) // 16 // 4 * 3", ROUNDED_DOWN),
+        Mistake("optimizer_steps = math.ceil(len(tokenized_datasets['train']) / 16 * 3 / 4)", ROUNDED_OVER_RUN),
+        Mistake(
+            "optimizer_steps = math.ceil(math.ceil(len(tokenized_datasets['train']) / 16) / 4) * 3 + 1  # a last step",
+            OFF_BY_ONE,
+        ),
+        Mistake("optimizer_steps = len(tokenized_datasets['train']) / 16 / 4 * 3", NOT_WHOLE_FLOAT),
+    ),
 )
+
+# Exercise 2's solution; most of its mistakes are this code with one change.
+EVALUATE_MODEL = """
+def evaluate_model(model, dataloader):
+    model.eval()
+    for batch in dataloader:
+        batch = {key: value.to(model.device) for key, value in batch.items()}
+        with torch.no_grad():
+            outputs = model(**batch)
+        predictions = outputs.logits.argmax(dim=-1)
+        metric.add_batch(predictions=predictions, references=batch["labels"])
+    return metric.compute()
+"""
 
 q2 = Exercise(
     label=N_("Exercise 2"),
     answer_name="evaluate_model",
     checker=check_evaluate_model,
+    probe=run_evaluation_loop,
     hint_text=N_(
         "model.eval(); then for each batch: move it to model.device, run model(**batch) inside "
         "with torch.no_grad():, take outputs.logits.argmax(dim=-1) and pass it with batch['labels'] to "
         "metric.add_batch. After the loop, return metric.compute()."
     ),
-    solution_code="""
-        def evaluate_model(model, dataloader):
-            model.eval()
-            for batch in dataloader:
-                batch = {key: value.to(model.device) for key, value in batch.items()}
-                with torch.no_grad():
-                    outputs = model(**batch)
-                predictions = outputs.logits.argmax(dim=-1)
-                metric.add_batch(predictions=predictions, references=batch["labels"])
-            return metric.compute()
-    """,
+    solution_code=EVALUATE_MODEL,
+    mistakes=(
+        Mistake("evaluate_model = {'accuracy': 0.5, 'f1': 0.5}", NOT_A_FUNCTION),
+        Mistake("def evaluate_model(model, dataloader):\n    return metric", RETURNS_METRIC),
+        Mistake(EVALUATE_MODEL.replace("outputs.logits.argmax(dim=-1)", "outputs.logits"), GOT_LOGITS),
+        Mistake(EVALUATE_MODEL.replace("argmax(dim=-1)", "argmax(dim=0)"), ARGMAX_OVER_PAIRS),
+        Mistake(
+            EVALUATE_MODEL.replace(
+                'metric.add_batch(predictions=predictions, references=batch["labels"])\n    return metric.compute()',
+                'scores = metric.compute(predictions=predictions, references=batch["labels"])\n    return scores',
+            ),
+            ONE_BATCH,
+        ),
+        Mistake(
+            EVALUATE_MODEL.replace(
+                'references=batch["labels"])\n', 'references=batch["labels"])\n        return metric.compute()\n'
+            ),
+            STOPPED_EARLY,
+        ),
+        Mistake(EVALUATE_MODEL.replace("predictions=predictions", 'predictions=batch["labels"]'), PERFECT),
+        Mistake(EVALUATE_MODEL.replace("return metric.compute()", 'return metric.compute()["accuracy"]'), NOT_SCORES),
+        Mistake(EVALUATE_MODEL.replace("    model.eval()\n", ""), TRAINING_MODE),
+        Mistake(
+            EVALUATE_MODEL.replace(
+                "        with torch.no_grad():\n            outputs = model(**batch)",
+                "        outputs = model(**batch)",
+            ),
+            GRADIENTS,
+        ),
+    ),
 )
 
 q3 = Exercise(
@@ -423,6 +434,21 @@ q3 = Exercise(
         rounds = math.ceil(batches / 2)
         gathered_with_copies = rounds * 2 * 8
     """,
+    mistakes=(
+        Mistake("gathered_with_copies = len(tokenized_datasets['validation'])", GATHER_FOR_METRICS),
+        Mistake(
+            "gathered_with_copies = math.ceil(math.ceil(len(tokenized_datasets['validation']) / 8) / 2) * 8",
+            ONE_PROCESS,
+        ),
+        Mistake("gathered_with_copies = math.ceil(len(tokenized_datasets['validation']) / 2)", ONE_SHARE),
+        Mistake("gathered_with_copies = len(tokenized_datasets['validation']) * 2", EVERY_PROCESS),
+        Mistake(
+            "pairs = len(tokenized_datasets['validation'])\n"
+            "gathered_with_copies = math.ceil(math.ceil(pairs / 8) / 2) * 2 * 8 - pairs",
+            THE_COPIES,
+        ),
+        Mistake("gathered_with_copies = str(len(tokenized_datasets['validation']))", NOT_WHOLE),
+    ),
 )
 
 exercises = ExerciseSet(q1, q2, q3)

@@ -11,7 +11,9 @@ import warnings
 import numpy as np
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, WrongAnswer, needs
+from . import Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from .answers import NOT_A_NUMBER, NOT_AN_ARRAY, as_array, number, softmax
+from .carry import type_name
 
 # The pair exercise 1 gives as sentence1 and sentence2.
 PAIR = (
@@ -20,6 +22,66 @@ PAIR = (
 )
 VALIDATION_PAIRS = 8  # exercise 2: the first 8 validation pairs
 RATIO_TOLERANCE = 0.02  # exercise 3: torch.save of a state dict or of the whole module, file or buffer
+
+# The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
+LIST_OF_ANSWERS = N_("that is a list of the pipeline's answers (you gave it a list); the name is answer[0]['label'].")
+WHOLE_ANSWER = N_("that is the pipeline's whole answer, a dict; the label name is answer['label'].")
+LABEL_ID = N_(
+    "{answer} is a label id, a number. The pipeline answers with the name that model.config.id2label "
+    "gives that id: one of {names}."
+)
+NOT_A_STRING = N_("give the label name as a string, not {kind}.")
+DEFAULT_NAME = N_(
+    "{answer} is the default name of a model without label names. This model has them in its config "
+    "(id2label): build the pipeline from model and tokenizer, and it answers with them."
+)
+NOT_A_LABEL = N_("'{answer}' is not one of the model's labels: {names}.")
+ONE_TEXT = N_(
+    "that is the answer for the two sentences read as one text. Give the pipeline the pair as "
+    '{"text": sentence1, "text_pair": sentence2}, so that it is encoded as a pair, as in training.'
+)
+A_COMPARISON = N_(
+    "that is the result of a comparison. Store the reloaded model's logits themselves; the check "
+    "compares them with the original's, with torch.allclose (== between tensors gives a tensor of "
+    "True/False, one per number)."
+)
+NOT_RELOADED = N_("load the model back as `reloaded_model`, with from_pretrained, and use it for the logits.")
+THE_SAME_MODEL = N_(
+    "reloaded_model is `model` itself. Save it with save_pretrained, then load a new one from that "
+    "folder with AutoModelForSequenceClassification.from_pretrained."
+)
+FROM_CHECKPOINT = N_(
+    "reloaded_model was loaded from profile.checkpoint: the pretrained model with a new, random head. "
+    "Load it from the folder you saved the fine-tuned model to."
+)
+PREDICTED_CLASSES = N_(
+    "those are the predicted classes (the argmax). Keep the logits: one row of two scores per pair, shape ({pairs}, 2)."
+)
+WRONG_SHAPE = N_(
+    "reloaded_logits has shape {shape}; it should be ({pairs}, 2): one row of two logits for each of "
+    "the first {pairs} validation pairs."
+)
+PROBABILITIES = N_("those are probabilities (softmax of the logits). Store the raw logits: outputs.logits.")
+NOT_THESE_LOGITS = N_(
+    "these are not the fine-tuned model's logits for the first {pairs} validation pairs. Encode them "
+    "as pairs (sentence1, sentence2) with the reloaded tokenizer, and run the reloaded model in "
+    "evaluation mode under torch.no_grad()."
+)
+UPSIDE_DOWN = N_("the ratio is upside down: int8 size divided by float32 size, a number below 1.")
+RATIO_PERCENTAGE = N_("that is a percentage; give the ratio as a fraction between 0 and 1.")
+SHARE_SAVED = N_("that is the share saved, 1 minus the ratio; give int8 size / float32 size.")
+NOT_QUANTIZED = N_(
+    "the two sizes are about the same: was the model quantized before saving? quantize_dynamic returns "
+    "a new, quantized model and leaves its argument as it was: measure what it returns."
+)
+BITS_ONLY = N_(
+    "8 bits out of 32 is the ratio for the Linear weights alone. The embeddings, LayerNorms and biases "
+    "stay float32: save both state dicts with torch.save and compare the files' sizes."
+)
+COUNTED_PARAMETERS = N_(
+    "counting parameters misses the int8 weights: a quantized layer keeps them packed, not as "
+    "parameters. Save both state dicts with torch.save and compare the files' sizes."
+)
 
 
 def logits_of(model, tokenizer, first, second=None):
@@ -36,11 +98,6 @@ def logits_of(model, tokenizer, first, second=None):
         model.train(was_training)
 
 
-def softmax(logits):
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
-
-
 # --- Exercise 1 -------------------------------------------------------------------------------------------
 
 
@@ -52,40 +109,21 @@ def check_predicted_label(answer, namespace) -> str:
     probabilities = softmax(logits_of(model, tokenizer, [sentence1], [sentence2]).numpy())[0]
     expected = id2label[int(probabilities.argmax())]
     if isinstance(answer, list) and answer and isinstance(answer[0], dict):
-        raise WrongAnswer(
-            _("that is a list of the pipeline's answers (you gave it a list); the name is answer[0]['label'].")
-        )
+        raise wrong(LIST_OF_ANSWERS)
     if isinstance(answer, dict):
-        raise WrongAnswer(_("that is the pipeline's whole answer, a dict; the label name is answer['label']."))
-    if isinstance(answer, (bool, int, np.integer)) or (hasattr(answer, "item") and not isinstance(answer, str)):
-        raise WrongAnswer(
-            _(
-                "{answer} is a label id, a number. The pipeline answers with the name that model.config.id2label "
-                "gives that id: one of {names}."
-            ).format(answer=answer, names=", ".join(names))
-        )
+        raise wrong(WHOLE_ANSWER)
+    if isinstance(answer, (bool, int)) or getattr(answer, "ndim", None) == 0:  # a number, or a NumPy or torch scalar
+        raise wrong(LABEL_ID, answer=answer, names=", ".join(names))
     if not isinstance(answer, str):
-        raise WrongAnswer(_("give the label name as a string, not {kind}.").format(kind=type(answer).__name__))
+        raise wrong(NOT_A_STRING, kind=type_name(answer))
     if answer.upper().startswith("LABEL_"):
-        raise WrongAnswer(
-            _(
-                "{answer} is the default name of a model without label names. This model has them in its config "
-                "(id2label): build the pipeline from model and tokenizer, and it answers with them."
-            ).format(answer=answer)
-        )
+        raise wrong(DEFAULT_NAME, answer=answer)
     if answer not in names:
-        raise WrongAnswer(
-            _("'{answer}' is not one of the model's labels: {names}.").format(answer=answer, names=", ".join(names))
-        )
+        raise wrong(NOT_A_LABEL, answer=answer, names=", ".join(names))
     if answer != expected:
         joined = id2label[int(logits_of(model, tokenizer, [f"{sentence1} {sentence2}"])[0].argmax())]
         if answer == joined:
-            raise WrongAnswer(
-                _(
-                    "that is the answer for the two sentences read as one text. Give the pipeline the pair as "
-                    '{"text": sentence1, "text_pair": sentence2}, so that it is encoded as a pair, as in training.'
-                )
-            )
+            raise wrong(ONE_TEXT)
         raise WrongAnswer(
             _(
                 "the model predicts the other label for this pair. Ask the pipeline: "
@@ -101,84 +139,48 @@ def check_predicted_label(answer, namespace) -> str:
 # --- Exercise 2 -------------------------------------------------------------------------------------------
 
 
-def as_tensor(answer):
-    import torch
-
-    if isinstance(answer, np.ndarray):
-        return torch.from_numpy(answer)
-    if not isinstance(answer, torch.Tensor):
-        raise WrongAnswer(
-            _("reloaded_logits should be a tensor (or a NumPy array), not {kind}.").format(kind=type(answer).__name__)
-        )
-    return answer.detach().float().cpu()
+def reloaded_facts(answer, namespace) -> dict:
+    """The probe: the logits, and what the check must know of the student's ``reloaded_model``:
+    whether there is one, whether it is ``model`` itself, and where it was loaded from."""
+    reloaded = namespace.get("reloaded_model")
+    facts = None
+    if reloaded is not None:
+        facts = {
+            "is_model": reloaded is namespace.get("model"),
+            "name_or_path": str(getattr(reloaded, "name_or_path", "")),
+        }
+    return {"logits": answer, "reloaded_model": facts}
 
 
 def check_reloaded_logits(answer, namespace) -> str:
-    import torch
-
     model, tokenizer = needs(namespace, "model"), needs(namespace, "tokenizer")
     pairs = needs(namespace, "raw_datasets")["validation"][:VALIDATION_PAIRS]
-    if isinstance(answer, (bool, np.bool_)) or (
-        hasattr(answer, "dtype") and str(answer.dtype) in ("torch.bool", "bool")
-    ):
-        raise WrongAnswer(
-            _(
-                "that is the result of a comparison. Store the reloaded model's logits themselves; the check "
-                "compares them with the original's, with torch.allclose (== between tensors gives a tensor of "
-                "True/False, one per number)."
-            )
-        )
-    answer = as_tensor(answer)
-    expected = logits_of(model, tokenizer, pairs["sentence1"], pairs["sentence2"])
-    if "reloaded_model" not in namespace:
-        raise WrongAnswer(
-            _("load the model back as `reloaded_model`, with from_pretrained, and use it for the logits.")
-        )
-    reloaded = namespace["reloaded_model"]
-    if reloaded is model:
-        raise WrongAnswer(
-            _(
-                "reloaded_model is `model` itself. Save it with save_pretrained, then load a new one from that "
-                "folder with AutoModelForSequenceClassification.from_pretrained."
-            )
-        )
+    logits, reloaded = answer["logits"], answer["reloaded_model"]
+    if isinstance(logits, bool) or str(getattr(logits, "dtype", "")) in ("torch.bool", "bool"):
+        raise wrong(A_COMPARISON)
+    logits = as_array(logits, "reloaded_logits").astype(np.float32)
+    expected = logits_of(model, tokenizer, pairs["sentence1"], pairs["sentence2"]).numpy()
+    if reloaded is None:
+        raise wrong(NOT_RELOADED)
+    if reloaded["is_model"]:
+        raise wrong(THE_SAME_MODEL)
     profile = namespace.get("profile")
-    if profile is not None and str(getattr(reloaded, "name_or_path", "")) == str(profile.checkpoint):
-        raise WrongAnswer(
-            _(
-                "reloaded_model was loaded from profile.checkpoint: the pretrained model with a new, random head. "
-                "Load it from the folder you saved the fine-tuned model to."
-            )
-        )
-    if answer.ndim == 1 and answer.shape[0] == VALIDATION_PAIRS and torch.equal(answer.long(), expected.argmax(-1)):
-        raise WrongAnswer(
-            _(
-                "those are the predicted classes (the argmax). Keep the logits: one row of two scores per pair, "
-                "shape ({pairs}, 2)."
-            ).format(pairs=VALIDATION_PAIRS)
-        )
-    if tuple(answer.shape) != tuple(expected.shape):
-        raise WrongAnswer(
-            _(
-                "reloaded_logits has shape {shape}; it should be ({pairs}, 2): one row of two logits for each of "
-                "the first {pairs} validation pairs."
-            ).format(shape=tuple(answer.shape), pairs=VALIDATION_PAIRS)
-        )
-    if torch.allclose(answer, torch.from_numpy(softmax(expected.numpy())), atol=1e-4):
-        raise WrongAnswer(_("those are probabilities (softmax of the logits). Store the raw logits: outputs.logits."))
-    if not torch.allclose(answer, expected, atol=1e-3):
-        raise WrongAnswer(
-            _(
-                "these are not the fine-tuned model's logits for the first {pairs} validation pairs. Encode them "
-                "as pairs (sentence1, sentence2) with the reloaded tokenizer, and run the reloaded model in "
-                "evaluation mode under torch.no_grad()."
-            ).format(pairs=VALIDATION_PAIRS)
-        )
+    if profile is not None and reloaded["name_or_path"] == str(profile.checkpoint):
+        raise wrong(FROM_CHECKPOINT)
+    classes = expected.argmax(-1)
+    if logits.shape == classes.shape and np.array_equal(logits.astype(np.int64), classes):
+        raise wrong(PREDICTED_CLASSES, pairs=VALIDATION_PAIRS)
+    if logits.shape != expected.shape:
+        raise wrong(WRONG_SHAPE, shape=tuple(logits.shape), pairs=VALIDATION_PAIRS)
+    if np.allclose(logits, softmax(expected), atol=1e-4):
+        raise wrong(PROBABILITIES)
+    if not np.allclose(logits, expected, atol=1e-3):
+        raise wrong(NOT_THESE_LOGITS, pairs=VALIDATION_PAIRS)
     return _(
         "The reloaded model gives the original's logits (largest difference {difference:.1e}): save_pretrained "
         "keeps everything from_pretrained needs. torch.allclose compares tensors with a tolerance; == would "
         "compare them number by number."
-    ).format(difference=float((answer - expected).abs().max()))
+    ).format(difference=float(np.abs(logits - expected).max()))
 
 
 # --- Exercise 3 -------------------------------------------------------------------------------------------
@@ -210,10 +212,7 @@ def parameter_count(model) -> int:
 
 def check_size_ratio(answer, namespace) -> str:
     model = needs(namespace, "model")
-    try:
-        answer = float(answer)
-    except (TypeError, ValueError):
-        raise WrongAnswer(_("give the ratio as one number, not {kind}.").format(kind=type(answer).__name__)) from None
+    answer = number(answer, _("the ratio"))
     cpu_model, int8 = quantized_copy(model)
     float32_size, int8_size = state_dict_bytes(cpu_model), state_dict_bytes(int8)
     expected = int8_size / float32_size
@@ -228,32 +227,17 @@ def check_size_ratio(answer, namespace) -> str:
             "Measure accuracy again after quantizing."
         ).format(ratio=expected, int8=int8_size / 1e6, float32=float32_size / 1e6)
     if math.isclose(answer, 1 / expected, rel_tol=0.02):
-        raise WrongAnswer(_("the ratio is upside down: int8 size divided by float32 size, a number below 1."))
+        raise wrong(UPSIDE_DOWN)
     if math.isclose(answer, expected * 100, abs_tol=RATIO_TOLERANCE * 100):
-        raise WrongAnswer(_("that is a percentage; give the ratio as a fraction between 0 and 1."))
+        raise wrong(RATIO_PERCENTAGE)
     if near(1 - expected):
-        raise WrongAnswer(_("that is the share saved, 1 minus the ratio; give int8 size / float32 size."))
+        raise wrong(SHARE_SAVED)
     if near(1.0):
-        raise WrongAnswer(
-            _(
-                "the two sizes are about the same: was the model quantized before saving? quantize_dynamic returns "
-                "a new, quantized model and leaves its argument as it was: measure what it returns."
-            )
-        )
+        raise wrong(NOT_QUANTIZED)
     if near(0.25):
-        raise WrongAnswer(
-            _(
-                "8 bits out of 32 is the ratio for the Linear weights alone. The embeddings, LayerNorms and biases "
-                "stay float32: save both state dicts with torch.save and compare the files' sizes."
-            )
-        )
+        raise wrong(BITS_ONLY)
     if near(parameter_count(int8) / parameter_count(cpu_model)):
-        raise WrongAnswer(
-            _(
-                "counting parameters misses the int8 weights: a quantized layer keeps them packed, not as "
-                "parameters. Save both state dicts with torch.save and compare the files' sizes."
-            )
-        )
+        raise wrong(COUNTED_PARAMETERS)
     raise WrongAnswer(
         _(
             "{answer:.3f} is not it. Quantize a CPU copy of the model with quantize_dynamic(copy, {{torch.nn.Linear}}, "
@@ -263,6 +247,13 @@ def check_size_ratio(answer, namespace) -> str:
     )
 
 
+# The first lines of exercise 1's solution: the pipeline (its mistakes keep them).
+PIPELINE = """
+from transformers import pipeline
+
+classifier = pipeline("text-classification", model=model, tokenizer=tokenizer)
+"""
+
 q1 = Exercise(
     label=N_("Exercise 1"),
     answer_name="predicted_label",
@@ -271,13 +262,43 @@ q1 = Exercise(
         'pipeline("text-classification", model=model, tokenizer=tokenizer) builds it. Give it the pair as '
         '{"text": sentence1, "text_pair": sentence2}; it answers with a dict, and its "label" is the name.'
     ),
-    solution_code="""
-        from transformers import pipeline
-
-        classifier = pipeline("text-classification", model=model, tokenizer=tokenizer)
-        predicted_label = classifier({"text": sentence1, "text_pair": sentence2})["label"]
-    """,
+    solution_code=PIPELINE + 'predicted_label = classifier({"text": sentence1, "text_pair": sentence2})["label"]\n',
+    mistakes=(
+        Mistake(PIPELINE + 'predicted_label = classifier({"text": sentence1, "text_pair": sentence2})', WHOLE_ANSWER),
+        Mistake(
+            PIPELINE + 'predicted_label = classifier([{"text": sentence1, "text_pair": sentence2}])', LIST_OF_ANSWERS
+        ),
+        Mistake(
+            "logits = model(**tokenizer(sentence1, sentence2, return_tensors='pt')).logits\n"
+            "predicted_label = int(logits.argmax())",
+            LABEL_ID,
+        ),
+        Mistake("predicted_label = 'LABEL_1'", DEFAULT_NAME),
+        Mistake("predicted_label = 'paraphrase'", NOT_A_LABEL),
+        Mistake(
+            PIPELINE + 'predicted_label = [classifier({"text": sentence1, "text_pair": sentence2})["label"]]',
+            NOT_A_STRING,
+        ),
+    ),
 )
+
+# Exercise 2's solution; most of its mistakes are this code with one change, or one more line.
+RELOAD = """
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from helpers import output_dir
+
+folder = output_dir("07_exercise_model")
+model.save_pretrained(folder)
+tokenizer.save_pretrained(folder)
+reloaded_model = AutoModelForSequenceClassification.from_pretrained(folder)
+reloaded_tokenizer = AutoTokenizer.from_pretrained(folder)
+pairs = raw_datasets["validation"][:8]
+batch = reloaded_tokenizer(
+    pairs["sentence1"], pairs["sentence2"], padding=True, truncation=True, return_tensors="pt"
+)
+with torch.no_grad():
+    reloaded_logits = reloaded_model(**batch).logits
+"""
 
 q2 = Exercise(
     label=N_("Exercise 2"),
@@ -289,23 +310,57 @@ q2 = Exercise(
         "Encode pairs = raw_datasets['validation'][:8] with padding=True and return_tensors='pt', and take "
         "reloaded_model(**batch).logits under torch.no_grad()."
     ),
-    solution_code="""
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        from helpers import output_dir
-
-        folder = output_dir("07_exercise_model")
-        model.save_pretrained(folder)
-        tokenizer.save_pretrained(folder)
-        reloaded_model = AutoModelForSequenceClassification.from_pretrained(folder)
-        reloaded_tokenizer = AutoTokenizer.from_pretrained(folder)
-        pairs = raw_datasets["validation"][:8]
-        batch = reloaded_tokenizer(
-            pairs["sentence1"], pairs["sentence2"], padding=True, truncation=True, return_tensors="pt"
-        )
-        with torch.no_grad():
-            reloaded_logits = reloaded_model(**batch).logits
-    """,
+    solution_code=RELOAD,
+    probe=reloaded_facts,
+    mistakes=(
+        Mistake(RELOAD + "reloaded_logits = reloaded_logits.softmax(dim=-1)\n", PROBABILITIES),
+        Mistake(RELOAD + "reloaded_logits = reloaded_logits.argmax(dim=-1)\n", PREDICTED_CLASSES),
+        Mistake(RELOAD + "reloaded_logits = reloaded_logits[:1]\n", WRONG_SHAPE),
+        Mistake(RELOAD + "reloaded_logits = reloaded_logits.tolist()\n", NOT_AN_ARRAY),
+        Mistake(RELOAD + "reloaded_logits = torch.allclose(reloaded_logits, model(**batch).logits)\n", A_COMPARISON),
+        Mistake(RELOAD + "reloaded_logits = reloaded_logits == model(**batch).logits\n", A_COMPARISON),
+        Mistake(RELOAD + "reloaded_logits = reloaded_logits + 1\n", NOT_THESE_LOGITS),
+        Mistake(
+            RELOAD.replace(
+                "reloaded_model = AutoModelForSequenceClassification.from_pretrained(folder)", "reloaded_model = model"
+            ),
+            THE_SAME_MODEL,
+        ),
+        Mistake(
+            RELOAD.replace(
+                "AutoModelForSequenceClassification.from_pretrained(folder)",
+                "AutoModelForSequenceClassification.from_pretrained(profile.checkpoint, num_labels=2)",
+            ),
+            FROM_CHECKPOINT,
+        ),
+        Mistake(
+            "pairs = raw_datasets['validation'][:8]\n"
+            "batch = tokenizer(pairs['sentence1'], pairs['sentence2'], padding=True, return_tensors='pt')\n"
+            "with torch.no_grad():\n"
+            "    reloaded_logits = model(**batch).logits",
+            NOT_RELOADED,
+        ),
+    ),
 )
+
+# Exercise 3's solution; most of its mistakes are this code with one change, or one more line.
+SIZE_RATIO = """
+import copy
+import io
+
+from torch.ao.quantization import quantize_dynamic
+
+
+def saved_size(model):
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    return buffer.tell()
+
+
+cpu_model = copy.deepcopy(model).to("cpu").eval()
+quantized_model = quantize_dynamic(cpu_model, {torch.nn.Linear}, dtype=torch.qint8)
+size_ratio = saved_size(quantized_model) / saved_size(cpu_model)
+"""
 
 q3 = Exercise(
     label=N_("Exercise 3"),
@@ -316,23 +371,22 @@ q3 = Exercise(
         "dtype=torch.qint8). torch.save each one's state_dict() to a file (or an io.BytesIO) and compare the "
         "sizes: int8 divided by float32."
     ),
-    solution_code="""
-        import copy
-        import io
-
-        from torch.ao.quantization import quantize_dynamic
-
-
-        def saved_size(model):
-            buffer = io.BytesIO()
-            torch.save(model.state_dict(), buffer)
-            return buffer.tell()
-
-
-        cpu_model = copy.deepcopy(model).to("cpu").eval()
-        quantized_model = quantize_dynamic(cpu_model, {torch.nn.Linear}, dtype=torch.qint8)
-        size_ratio = saved_size(quantized_model) / saved_size(cpu_model)
-    """,
+    solution_code=SIZE_RATIO,
+    mistakes=(
+        Mistake(SIZE_RATIO + "size_ratio = 1 / size_ratio\n", UPSIDE_DOWN),
+        Mistake(SIZE_RATIO + "size_ratio = 100 * size_ratio\n", RATIO_PERCENTAGE),
+        Mistake(SIZE_RATIO + "size_ratio = 1 - size_ratio\n", SHARE_SAVED),
+        Mistake("size_ratio = 8 / 32", BITS_ONLY),
+        Mistake(SIZE_RATIO.replace("saved_size(quantized_model) /", "saved_size(model) /"), NOT_QUANTIZED),
+        Mistake(
+            SIZE_RATIO.replace(
+                "saved_size(quantized_model) / saved_size(cpu_model)",
+                "sum(p.numel() for p in quantized_model.parameters()) / sum(p.numel() for p in cpu_model.parameters())",
+            ),
+            COUNTED_PARAMETERS,
+        ),
+        Mistake("size_ratio = 'about two thirds'", NOT_A_NUMBER),
+    ),
 )
 
 exercises = ExerciseSet(q1, q2, q3)
