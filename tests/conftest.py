@@ -1,6 +1,6 @@
 """Shared fixtures: the offline profile, the bundled data (raw and tokenized once), the
-tokenizer, a model fine-tuned once for every test that needs one, and ``write_tsv`` for
-building GLUE-layout files. The Trainer factory for the training tests is in ``training.py``."""
+tokenizer and a model fine-tuned once for every test that needs one. GLUE-layout files:
+``glue_files.py``. The Trainer factory for the training tests is in ``training.py``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import pytest
 
 from course import training_cache
 from helpers import load_mrpc, quiet_library_output, resolve_profile
-
-HEADER = "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String"
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +64,3 @@ def trained(offline_profile, tokenizer, tokenized, tmp_path_factory):
         "model": trainer.model,
     }
 
-
-def write_tsv(path: Path, lines: list[str], header: str = HEADER, encoding: str = "utf-8") -> Path:
-    path.write_text("\n".join([header, *lines]) + "\n", encoding=encoding)
-    return path

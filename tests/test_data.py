@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import write_tsv
+from glue_files import write_tsv
 from helpers import MRPC_FEATURES, MRPCDataError, label_balance, load_mrpc, load_mrpc_folder, resolve_profile
 from helpers.data import NO_LABEL
 

@@ -87,7 +87,7 @@ def test_a_known_mistake_gets_its_message_in_both_languages(lesson, exercise, mi
     set_language("zh-TW")
     try:
         chinese = exercise.judge(carried, namespace)
-        assert chinese.message.startswith("還不對："), chinese.message
+        assert chinese.message.startswith("還不對。"), chinese.message
         assert gives(chinese.message, mistake.message), f"{chinese.message!r} is not the translation"
     finally:
         set_language("en")

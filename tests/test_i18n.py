@@ -208,7 +208,7 @@ def test_the_banner_and_setup_errors_speak_chinese(chinese, offline_profile):
 
 
 def test_a_data_error_speaks_chinese(chinese, tmp_path):
-    from conftest import write_tsv
+    from glue_files import write_tsv
     from helpers import MRPCDataError, read_mrpc_tsv
 
     path = write_tsv(tmp_path / "train.tsv", ["1\t1\t2\tonly one sentence"])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_tsv
+from glue_files import write_tsv
 from helpers import BUNDLED_DATA_DIR, CourseSetupError, output_dir, resolve_profile
 from helpers.display import banner
 from helpers.i18n import set_language
