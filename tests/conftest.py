@@ -63,4 +63,3 @@ def trained(offline_profile, tokenizer, tokenized, tmp_path_factory):
         "predictions": trainer.predict(tokenized["validation"]),
         "model": trainer.model,
     }
-
