@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -277,3 +278,33 @@ def test_the_notebook_its_twin_and_the_graders_course_kernel_share_one_training(
         upto = next(i for i, source in enumerate(cells) if "trainer.train()" in source)
         assert str(entry(tmp_path, key(cells[: upto + 1], "identity"))) == folder, edition.code
     assert plain("from helpers.i18n import set_language\n\nset_language('zh-TW')\nx = 1") == plain("x = 1")
+
+
+def process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["off", "auto"])
+def test_a_kernel_is_gone_once_its_run_ends_even_one_stuck_in_a_loop(mode, tmp_path):
+    """A kernel that outlived its student would keep a CPU busy for the rest of the class."""
+    from course.grade.kernel import CellStuck, Kernel, Settings
+
+    sandbox = choose(mode)
+    if mode == "auto" and not sandbox.on:
+        pytest.skip(sandbox.why)
+    settings = Settings(10, 60, None, "", 1, str(tmp_path / "executed"), sandbox)
+    with Kernel(tmp_path / "kernel", settings) as kernel:
+        pid = int(kernel.run("import os\nprint(os.getpid(), flush=True)", 30).outputs[0]["text"])
+        with pytest.raises(CellStuck):  # a loop that even Ctrl-C does not stop
+            kernel.run("while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n        pass", 2)
+    # bwrap keeps this machine's process ids (no --unshare-pid): the pid is the kernel's here too.
+    for _ in range(50):
+        if not process_exists(pid):
+            break
+        time.sleep(0.1)
+    assert not process_exists(pid), f"the kernel (pid {pid}) still runs after its Kernel was closed"

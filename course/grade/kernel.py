@@ -117,7 +117,8 @@ class Kernel:
         self._context = None
 
     def __enter__(self) -> Kernel:
-        self._context = self.client.setup_kernel(env=kernel_env(self.workdir, self.settings.threads))
+        # cleanup_kc: nbclient shuts down only a kernel whose manager it made itself; this one is ours.
+        self._context = self.client.setup_kernel(env=kernel_env(self.workdir, self.settings.threads), cleanup_kc=True)
         self._context.__enter__()
         return self
 

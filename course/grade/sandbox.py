@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 
 from ..catalog import ROOT
 
@@ -102,8 +102,10 @@ def choose(mode: str, hidden: list[Path] = (), readable: list[Path] = ()) -> San
     return Sandbox(None, f"none: {problem}, so students' code runs as you. Fix: {INSTALL}")
 
 
-class SandboxedKernelManager(KernelManager):
-    """A kernel manager whose kernel starts inside the sandbox: bwrap's command line, then the kernel's."""
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel starts inside the sandbox: bwrap's command line, then the kernel's.
+    Asynchronous, as nbclient expects: with a blocking client, a cell that never ends would block the
+    wait for its output and no cell timeout would ever fire."""
 
     command_prefix: list[str] = []
 
