@@ -48,6 +48,10 @@ def kernel_env(workdir: Path, threads: int) -> dict:
         TMPDIR=str(workdir / "tmp"),
         XDG_CACHE_HOME=str(workdir / "cache"),
         MPLCONFIGDIR=str(workdir / "cache" / "matplotlib"),
+        # torch writes the folder it chose into its own environment once imported, so the grader's
+        # would otherwise pass its /tmp folder on: read-only in the sandbox.
+        TORCHINDUCTOR_CACHE_DIR=str(workdir / "cache" / "torchinductor"),
+        TRITON_CACHE_DIR=str(workdir / "cache" / "triton"),
         HF_HOME=str(workdir / "cache" / "huggingface"),
         HF_HUB_OFFLINE="1",
         HF_DATASETS_OFFLINE="1",
