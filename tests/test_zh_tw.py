@@ -22,6 +22,7 @@ import pytest
 
 from course.catalog import DOCS, EN
 from course.catalog import ZH_TW as ZH_TW_EDITION
+from course.i18n import comments as code_comments
 from course.i18n import zh_tw as build_zh_tw
 from helpers import output_dir
 from helpers.i18n import set_language
@@ -120,7 +121,7 @@ def code_differences(en_cells: list[dict], zh_cells: list[dict]) -> list[str]:
         expected = source(en)
         if build_zh_tw.BANNER_CALL in expected:
             expected = build_zh_tw.LANGUAGE_LINES + expected
-        if not build_zh_tw.same_code(source(zh), expected):
+        if not code_comments.same_code(source(zh), expected):
             found.append(f"code cell {index}: {DRIFT}")
     return found
 
@@ -172,7 +173,7 @@ def twin_comments(path: Path) -> list[tuple[int, str]]:
         (index, token.string)
         for index, cell in enumerate(load(path))
         if cell["cell_type"] == "code"
-        for token in build_zh_tw.comment_tokens(source(cell))
+        for token in code_comments.comment_tokens(source(cell))
     ]
 
 
@@ -184,7 +185,7 @@ def test_every_comment_a_zh_tw_reader_sees_is_chinese(english):
     english_left = [
         (index, comment)
         for index, comment in comments
-        if not CJK.search(comment) and not build_zh_tw.is_commented_out_code(comment)
+        if not CJK.search(comment) and not code_comments.is_commented_out_code(comment)
     ]
     assert not english_left, f"zh-TW/{english.name}: comments left in English: {english_left}"
     assert len(comments) == len(twin_comments(english)) + 1, "one comment more: the language line's"
@@ -196,13 +197,13 @@ def test_comments_are_translated_by_the_tokenizer_never_in_strings_or_code():
         "# a str": build_zh_tw.Translation("# a str", "# 一個字串（str）", "_comments.md", 2),
     }
     code = 'label = "# an int"  # a str\nanswer = f"{label} # a str"  # an int\n\n\n# a str\nx = """\n# an int\n"""\n'
-    translated, missing = build_zh_tw.translate_comments(code + "# unknown\n", table)
+    translated, missing = code_comments.translate_comments(code + "# unknown\n", table)
     assert translated == (
         'label = "# an int"  # 一個字串（str）\nanswer = f"{label} # a str"  # 一個整數（int）\n\n\n# 一個字串（str）\n'
         'x = """\n# an int\n"""\n# unknown\n'
     )
     assert missing == ["# unknown"]
-    assert build_zh_tw.same_code(code, translated.removesuffix("# unknown\n"))
+    assert code_comments.same_code(code, translated.removesuffix("# unknown\n"))
 
 
 def text_outputs(cell: dict) -> list[dict]:
