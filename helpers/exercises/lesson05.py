@@ -197,6 +197,20 @@ def check_overfitting_choice(answer, namespace) -> str:
     )
 
 
+def with_scores(precision: str, recall: str) -> str:
+    """A compute_metrics_prf whose precision and recall are the two given calls (for the known mistakes)."""
+    return (
+        "from sklearn.metrics import precision_score, recall_score\n\n\n"
+        "def compute_metrics_prf(eval_preds):\n"
+        "    logits, labels = eval_preds\n"
+        "    predictions = np.argmax(logits, axis=-1)\n"
+        "    scores = metric.compute(predictions=predictions, references=labels)\n"
+        f"    scores['precision'] = {precision}\n"
+        f"    scores['recall'] = {recall}\n"
+        "    return scores"
+    )
+
+
 q1 = Exercise(
     label=N_("Exercise 1"),
     answer_name="compute_metrics_prf",
@@ -227,28 +241,9 @@ q1 = Exercise(
             "    return metric.compute(predictions=np.argmax(logits, axis=-1), references=labels)",
             LACKS_KEYS,
         ),
-        Mistake(
-            "from sklearn.metrics import precision_score, recall_score\n\n\n"
-            "def compute_metrics_prf(eval_preds):\n"
-            "    logits, labels = eval_preds\n"
-            "    predictions = np.argmax(logits, axis=-1)\n"
-            "    scores = metric.compute(predictions=predictions, references=labels)\n"
-            "    scores['precision'] = precision_score(predictions, labels)\n"
-            "    scores['recall'] = recall_score(predictions, labels)\n"
-            "    return scores",
-            SWAPPED,
-        ),
-        Mistake(
-            "from sklearn.metrics import precision_score, recall_score\n\n\n"
-            "def compute_metrics_prf(eval_preds):\n"
-            "    logits, labels = eval_preds\n"
-            "    predictions = np.argmax(logits, axis=-1)\n"
-            "    scores = metric.compute(predictions=predictions, references=labels)\n"
-            "    scores['precision'] = recall_score(labels, predictions)\n"
-            "    scores['recall'] = precision_score(labels, predictions)\n"
-            "    return scores",
-            SWAPPED,
-        ),
+        # the arguments swapped, then the two scores swapped: the same numbers either way
+        Mistake(with_scores("precision_score(predictions, labels)", "recall_score(predictions, labels)"), SWAPPED),
+        Mistake(with_scores("recall_score(labels, predictions)", "precision_score(labels, predictions)"), SWAPPED),
         Mistake(
             "from sklearn.metrics import f1_score, precision_score, recall_score\n\n\n"
             "def compute_metrics_prf(eval_preds):\n"
