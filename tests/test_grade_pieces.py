@@ -308,3 +308,19 @@ def test_a_kernel_is_gone_once_its_run_ends_even_one_stuck_in_a_loop(mode, tmp_p
             break
         time.sleep(0.1)
     assert not process_exists(pid), f"the kernel (pid {pid}) still runs after its Kernel was closed"
+
+
+@pytest.mark.slow
+def test_a_hidden_folder_that_does_not_exist_yet_is_made_and_stays_out_of_sight(tmp_path):
+    """The output folder often does not exist when grading starts: the grader writes it while
+    students' kernels run, so it must be hidden from the start, not left to appear inside them."""
+    from course.grade.kernel import Kernel, Settings
+
+    sandbox = choose("auto", hidden=[tmp_path / "grades"])
+    if not sandbox.on:
+        pytest.skip(sandbox.why)
+    settings = Settings(10, 60, None, "", 1, str(tmp_path / "executed"), sandbox)
+    with Kernel(tmp_path / "kernel", settings) as kernel:
+        (tmp_path / "grades" / "grades.csv").write_text("someone's grades", encoding="utf-8")
+        cell = kernel.run(f"import os\nprint(os.listdir({str(tmp_path / 'grades')!r}))", 30)
+    assert cell.outputs[0]["text"].strip() == "[]", cell.outputs

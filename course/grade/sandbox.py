@@ -50,6 +50,9 @@ class Sandbox:
             return []
         command = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         for folder in self.hidden:
+            # made now if missing: bwrap cannot make it on the read-only root, and a folder made later
+            # (the grades, while kernels run) would be in sight of the kernels started before it
+            Path(folder).mkdir(parents=True, exist_ok=True)
             command += ["--tmpfs", folder]
         # What the kernel needs that /tmp or a hidden folder may cover: the course, Python, the cache.
         for folder in dict.fromkeys([str(ROOT), sys.prefix, sys.base_prefix, *self.readable]):
