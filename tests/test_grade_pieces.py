@@ -5,8 +5,10 @@ rosters, the sandbox's choice, and (one kernel, without the sandbox) what the sa
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -311,16 +313,24 @@ def test_a_kernel_is_gone_once_its_run_ends_even_one_stuck_in_a_loop(mode, tmp_p
 
 
 @pytest.mark.slow
-def test_a_hidden_folder_that_does_not_exist_yet_is_made_and_stays_out_of_sight(tmp_path):
+@pytest.mark.parametrize("place", ["elsewhere", "inside the course's folder"])
+def test_a_hidden_folder_that_does_not_exist_yet_is_made_and_stays_out_of_sight(place, tmp_path):
     """The output folder often does not exist when grading starts: the grader writes it while
-    students' kernels run, so it must be hidden from the start, not left to appear inside them."""
+    students' kernels run, so it must be hidden from the start, not left to appear inside them.
+    An instructor may also keep the class and the grades inside the course's own folder."""
     from course.grade.kernel import Kernel, Settings
 
-    sandbox = choose("auto", hidden=[tmp_path / "grades"])
-    if not sandbox.on:
-        pytest.skip(sandbox.why)
-    settings = Settings(10, 60, None, "", 1, str(tmp_path / "executed"), sandbox)
-    with Kernel(tmp_path / "kernel", settings) as kernel:
-        (tmp_path / "grades" / "grades.csv").write_text("someone's grades", encoding="utf-8")
-        cell = kernel.run(f"import os\nprint(os.listdir({str(tmp_path / 'grades')!r}))", 30)
-    assert cell.outputs[0]["text"].strip() == "[]", cell.outputs
+    base = tmp_path if place == "elsewhere" else Path(tempfile.mkdtemp(prefix="hidden-test-", dir=ROOT / "build"))
+    hidden = base / "grades"
+    try:
+        sandbox = choose("auto", hidden=[hidden])
+        if not sandbox.on:
+            pytest.skip(sandbox.why)
+        settings = Settings(10, 60, None, "", 1, str(tmp_path / "executed"), sandbox)
+        with Kernel(tmp_path / "kernel", settings) as kernel:
+            (hidden / "grades.csv").write_text("someone's grades", encoding="utf-8")
+            cell = kernel.run(f"import os\nprint(os.listdir({str(hidden)!r}))", 30)
+        assert cell.outputs and cell.outputs[0].get("text", "").strip() == "[]", cell.outputs
+    finally:
+        if base != tmp_path:
+            shutil.rmtree(base, ignore_errors=True)

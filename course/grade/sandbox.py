@@ -49,13 +49,20 @@ class Sandbox:
         if self.bwrap is None:
             return []
         command = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        # What the kernel needs that /tmp may cover: the course, Python. Bound before the hidden folders,
+        # so that a class folder inside the course's folder stays hidden; one inside a hidden folder, after.
+        needed = [folder for folder in dict.fromkeys([str(ROOT), sys.prefix, sys.base_prefix]) if Path(folder).exists()]
+        inside_hidden = [folder for folder in needed if any(Path(folder).is_relative_to(h) for h in self.hidden)]
+        for folder in needed:
+            if folder not in inside_hidden:
+                command += ["--ro-bind", folder, folder]
         for folder in self.hidden:
             # made now if missing: bwrap cannot make it on the read-only root, and a folder made later
             # (the grades, while kernels run) would be in sight of the kernels started before it
             Path(folder).mkdir(parents=True, exist_ok=True)
             command += ["--tmpfs", folder]
-        # What the kernel needs that /tmp or a hidden folder may cover: the course, Python, the cache.
-        for folder in dict.fromkeys([str(ROOT), sys.prefix, sys.base_prefix, *self.readable]):
+        # The training cache (inside the output folder by default), and what a hidden folder covered.
+        for folder in dict.fromkeys([*inside_hidden, *self.readable]):
             if Path(folder).exists():
                 command += ["--ro-bind", folder, folder]
         for folder in dict.fromkeys([*also_writable, str(writable)]):
