@@ -57,9 +57,6 @@ class Sandbox:
             if folder not in inside_hidden:
                 command += ["--ro-bind", folder, folder]
         for folder in self.hidden:
-            # made now if missing: bwrap cannot make it on the read-only root, and a folder made later
-            # (the grades, while kernels run) would be in sight of the kernels started before it
-            Path(folder).mkdir(parents=True, exist_ok=True)
             command += ["--tmpfs", folder]
         # The training cache (inside the output folder by default), and what a hidden folder covered.
         for folder in dict.fromkeys([*inside_hidden, *self.readable]):
@@ -102,6 +99,10 @@ def choose(mode: str, hidden: list[Path] = (), readable: list[Path] = ()) -> San
     bwrap = shutil.which("bwrap")
     problem = probe(bwrap) if bwrap else "bubblewrap is not installed (no bwrap command)"
     if problem is None:
+        # Each hidden folder made now, once, if missing: bwrap cannot make it on the read-only root, and
+        # a folder made later (the grades, while kernels run) would be in sight of the kernels before it.
+        for folder in hidden_folders:
+            Path(folder).mkdir(parents=True, exist_ok=True)
         why = (
             f"bubblewrap ({bwrap}): each student's kernel has no network and sees the files read-only, "
             "but its own temporary folder"
