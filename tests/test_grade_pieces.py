@@ -320,7 +320,11 @@ def test_a_hidden_folder_that_does_not_exist_yet_is_made_and_stays_out_of_sight(
     An instructor may also keep the class and the grades inside the course's own folder."""
     from course.grade.kernel import Kernel, Settings
 
-    base = tmp_path if place == "elsewhere" else Path(tempfile.mkdtemp(prefix="hidden-test-", dir=ROOT / "build"))
+    if place == "elsewhere":
+        base = tmp_path
+    else:  # build/ does not exist yet in a fresh clone
+        (ROOT / "build").mkdir(exist_ok=True)
+        base = Path(tempfile.mkdtemp(prefix="hidden-test-", dir=ROOT / "build"))
     hidden = base / "grades"
     try:
         sandbox = choose("auto", hidden=[hidden])
