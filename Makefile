@@ -30,14 +30,15 @@ course: install
 ## Lint, then every test tier in one run: the unit tests (the grader's and the exercises' included) and
 ## nbval over the notebooks, two processes at once (pytest-xdist), one thread each, sharing one
 ## training cache (course/testing.py): what the notebooks, their zh-TW twins and the tests train twice
-## trains once. The cache starts empty on every run.
+## trains once. The cache starts empty on every run. The longest notebooks and test modules start
+## first (course/testing.py, LONGEST_FIRST), so the two processes end together.
 TEST_CACHE ?= build/test-training-cache
 TEST_PROCESSES ?= 2
 
 test: lint install
 	rm -rf $(TEST_CACHE)
-	OMP_NUM_THREADS=1 COURSE_TRAINING_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest -n $(TEST_PROCESSES) \
-		--dist loadscope --nbval --nbval-current-env $(NBVAL_NOTEBOOKS) tests
+	COURSE_PROFILE=offline OMP_NUM_THREADS=1 COURSE_TRAINING_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest -n $(TEST_PROCESSES) \
+		--dist loadscope --no-loadscope-reorder --nbval --nbval-current-env $(NBVAL_NOTEBOOKS) tests
 
 ## The fast tier only (seconds): no training, no kernel, no second Python.
 test-fast: install

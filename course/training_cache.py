@@ -244,21 +244,15 @@ def train_or_restore(trainer, cache_folder: str, writable: bool = True, train: C
 # --- in the tests' notebook kernels ----------------------------------------------------------------
 
 
-def install_in_ipython(cache_root: str, shell=None) -> None:
-    """Serve ``Trainer.train()`` from the cache in this IPython kernel, keyed by the cells run so far.
+def serving(cache_root: str, cells: list[str]) -> Callable:
+    """A patch for transformers' ``Trainer``: its ``train()`` served from the cache in ``cache_root``,
+    keyed by ``cells`` (the cells run so far, the current one last; the caller keeps the list).
 
     Only a plain ``train()`` (no checkpoint to resume, no trial) of a run that saves no checkpoints
-    (``save_strategy="no"``: nothing on disk is expected after it) is served. The patch goes on
-    transformers' ``Trainer`` the moment ``transformers.trainer`` is imported.
+    (``save_strategy="no"``: nothing on disk is expected after it) is served; any other call trains.
     """
-    if shell is None:
-        from IPython import get_ipython
 
-        shell = get_ipython()
-    cells: list[str] = []  # every cell run so far, this one last (nbval keeps no history of its own)
-    shell.events.register("pre_run_cell", lambda info: cells.append(info.raw_cell or ""))
-
-    def patch(trainer_module) -> None:
+    def patch(trainer_module) -> Callable[[], None]:
         original = trainer_module.Trainer.train
 
         def train(self, resume_from_checkpoint=None, trial=None, **kwargs):
@@ -272,10 +266,48 @@ def install_in_ipython(cache_root: str, shell=None) -> None:
 
         trainer_module.Trainer.train = train
 
+        def undo() -> None:
+            trainer_module.Trainer.train = original
+
+        return undo
+
+    return patch
+
+
+def install_in_ipython(cache_root: str, shell=None) -> None:
+    """Serve ``Trainer.train()`` from the cache in this IPython kernel, keyed by the cells run so far
+    (see :func:`serving`). The patch goes on transformers' ``Trainer`` the moment
+    ``transformers.trainer`` is imported.
+    """
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    cells: list[str] = []  # every cell run so far, this one last (nbval keeps no history of its own)
+    shell.events.register("pre_run_cell", lambda info: cells.append(info.raw_cell or ""))
+    patch = serving(cache_root, cells)
     if "transformers.trainer" in sys.modules:
         patch(sys.modules["transformers.trainer"])
     else:
         sys.meta_path.insert(0, _AfterImport("transformers.trainer", patch))
+
+
+@contextlib.contextmanager
+def served_in_process(cache_root: str | None, cells: list[str]):
+    """Within the block, ``Trainer.train()`` in this process is served from the cache in
+    ``cache_root`` (nothing changes when it is None), keyed by ``cells``, which the caller appends
+    each cell to before running it: the tests that run a notebook's cells with ``exec`` share the
+    notebook kernel's entry this way."""
+    if not cache_root:
+        yield
+        return
+    import transformers.trainer
+
+    undo = serving(cache_root, cells)(transformers.trainer)
+    try:
+        yield
+    finally:
+        undo()
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):

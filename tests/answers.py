@@ -19,6 +19,7 @@ import string
 import textwrap
 from pathlib import Path
 
+from course import training_cache
 from course.catalog import LESSONS, answer_tags
 from helpers.i18n import _
 
@@ -75,14 +76,24 @@ def trains(lesson) -> bool:
     return any(re.search(r"^\s*\w+\.train\(\)", cell, re.MULTILINE) for cell in course_cells(lesson))
 
 
-def run_course_cells(lesson) -> dict:
-    """A namespace in which the exercise notebook's own cells ran, as in a fresh kernel."""
+def run_cells(sources: list[str], name: str) -> dict:
+    """A namespace in which ``sources`` (a notebook's code cells) ran, as in a fresh kernel. Under
+    ``make test`` a training among them is served from the run's training cache, under the key
+    the notebook's own kernel uses (the same cells, in order), so it trains once for both."""
     from IPython.display import display
 
     namespace = {"__name__": "__main__", "display": display}  # display(): a notebook's built-in
-    for source in course_cells(lesson):
-        exec(compile(source, f"<{lesson.exercise_name}>", "exec"), namespace)
+    cells: list[str] = []
+    with training_cache.served_in_process(os.environ.get(training_cache.CACHE_VARIABLE), cells):
+        for source in sources:
+            cells.append(source)
+            exec(compile(source, f"<{name}>", "exec"), namespace)
     return namespace
+
+
+def run_course_cells(lesson) -> dict:
+    """A namespace in which the exercise notebook's own cells ran, as in a fresh kernel."""
+    return run_cells(course_cells(lesson), lesson.exercise_name)
 
 
 def run(code: str, namespace: dict) -> dict:

@@ -262,8 +262,11 @@ def test_a_grade_run_says_its_sandbox_first_and_on_without_bwrap_stops(tmp_path)
 @pytest.mark.parametrize("number", [4, 5, 7])
 def test_the_notebook_its_twin_and_the_graders_course_kernel_share_one_training(number, tmp_path):
     """The training cache's key of a lesson's exercise training is the same whether the grader's course
-    kernel, the English notebook or its zh-TW twin runs it (make test shares the entry)."""
+    kernel, the English notebook, its zh-TW twin or the exercise tests' namespace (tests/answers.py,
+    which runs the notebook's own cells in the test process) runs it (make test shares the entry)."""
+    from answers import course_cells
     from course.catalog import EDITIONS
+    from course.catalog import LESSONS as CATALOG
     from course.training_cache import entry, key
     from course.training_cache import normalized as plain
 
@@ -279,6 +282,9 @@ def test_the_notebook_its_twin_and_the_graders_course_kernel_share_one_training(
         ]
         upto = next(i for i, source in enumerate(cells) if "trainer.train()" in source)
         assert str(entry(tmp_path, key(cells[: upto + 1], "identity"))) == folder, edition.code
+    ours = course_cells(next(item for item in CATALOG if item.number == number))
+    upto = next(i for i, source in enumerate(ours) if "trainer.train()" in source)
+    assert str(entry(tmp_path, key(ours[: upto + 1], "identity"))) == folder, "the exercise tests' namespace"
     assert plain("from helpers.i18n import set_language\n\nset_language('zh-TW')\nx = 1") == plain("x = 1")
 
 
