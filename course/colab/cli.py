@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from ..catalog import BUILD, EN, HOSTED_RUNTIMES, LESSONS, ROOT, notebook_paths
+from ..notebooks import correct_and_total, run_notebook
 from . import __doc__ as colab_doc
 from .runtime import TwinError, check_floors, display, parse_runtime
 from .twin import Twin, build_twin, check_installed_course, find_python, install_course, write_kernel
@@ -69,8 +70,6 @@ def summary_problems(figures: dict, committed: dict) -> list[str]:
 
 
 def run_notebooks(twin: Twin, names: list[str] | None) -> list[tuple[str, str, float, dict, list[str]]]:
-    from .notebooks import correct_and_total, run_notebook
-
     lessons = {lesson.name for lesson in LESSONS}
     notebooks = notebook_paths(EN)
     if names:
