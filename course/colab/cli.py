@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from ..catalog import BUILD, EN, HOSTED_RUNTIMES, LESSONS, ROOT, notebook_paths
-from ..notebooks import correct_and_total, run_notebook
+from ..notebooks import correct_and_total, print_table, run_notebook
 from . import __doc__ as colab_doc
 from .runtime import TwinError, check_floors, display, parse_runtime
 from .twin import Twin, build_twin, check_installed_course, find_python, install_course, write_kernel
@@ -111,8 +111,6 @@ def run_notebooks(twin: Twin, names: list[str] | None) -> list[tuple[str, str, f
 
 
 def report(twin: Twin, rows, run_seconds: float) -> None:
-    from .notebooks import print_table
-
     runtime = twin.runtime
     print(f"\n{runtime.label}: {runtime.source}")
     print(f"  Python {twin.version} ({runtime.name}: {runtime.python})")

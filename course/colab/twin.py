@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from ..catalog import ROOT
+from ..kernels import KERNEL_NAME, KERNELSPEC
 from .runtime import Runtime, TwinError, display, pinned
 
 # What the twin runs the notebooks with, beyond the runtime's libraries, at requirements.txt's pins:
@@ -227,8 +228,6 @@ def install_course(twin: Twin, folder: Path) -> None:
 
 def write_kernel(twin: Twin, folder: Path) -> Path:
     """A kernel spec for the twin's Python, with the offline profile, in ``folder/kernels/python3``."""
-    from .kernels import KERNEL_NAME, KERNELSPEC
-
     spec = folder / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True)
     argv = [str(twin.python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
