@@ -72,6 +72,15 @@ def main(argv=None) -> int:
         for word in line.split(", training ")[1].split("/")
     )
     lines = done.stderr.splitlines()
+    # A student whose answer before the training cell may change it trains alone, with no cache
+    # line: in a lesson that trains, a notebook without one trained alone (or stopped before it).
+    ran = [line for line in lines if re.search(r"\(\d\d_[a-z_]+\): ran in", line)]
+    training_lessons = {re.search(r"\((\d\d)_", line).group(1) for line in ran if ", training " in line}
+    alone = sum(
+        1 for line in ran if re.search(r"\((\d\d)_", line).group(1) in training_lessons and ", training " not in line
+    )
+    if alone:
+        trainings["no cache line: trained alone, or stopped before the training cell"] = alone
     seconds_by_lesson: dict[str, list[float]] = {}
     for line in lines:
         found = re.search(r"\((\d\d)_[a-z_]+\): ran in (\d+) s", line)
