@@ -50,9 +50,9 @@ def pytest_configure(config) -> None:
 
 # The scopes (a test module, a notebook) that take longest under make test, started first so that the
 # two test processes end together: pytest-xdist's --dist loadscope hands out whole scopes in the
-# collection's order (with --no-loadscope-reorder, which make test passes). Measured, in worker
-# seconds: the class grader's test about 300, lessons 5 and 6 about 180 each, lessons 3, 4 and 7
-# about 90 each. The exercise notebooks and test_exercises.py restore the trainings these fill.
+# collection's order (with --no-loadscope-reorder, which make test passes). Measured, in seconds
+# of one test process: the class grader's test 435, lesson 6 227, lesson 5 201, lessons 7, 4 and 3
+# about 90 each (docs/development.md). The exercise notebooks and test_exercises.py restore the trainings these fill.
 LONGEST_FIRST = (
     "tests/test_grade_class.py",
     "notebooks/05_compute_metrics.ipynb",
