@@ -133,9 +133,10 @@ def stage(edition: Edition, src: Path, repo: Path = REPO) -> None:
 
 
 def run_sphinx(edition: Edition, work: Path) -> subprocess.Popen:
-    """Sphinx on work/src into work/html (MyST-NB keeps its copies in work/jupyter_execute)."""
+    """Sphinx on work/src into work/html (MyST-NB keeps its copies in work/jupyter_execute).
+    Its messages are read back as text, so they come without colour even where FORCE_COLOR is set."""
     env = dict(os.environ, SITE_EDITION=edition.code, PYTHONWARNINGS="ignore")
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-E"]
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-E", "--no-color"]
     command += ["-c", str(WEBSITE), "-d", str(work / "doctrees"), str(work / "src"), str(work / "html")]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 

@@ -162,8 +162,10 @@ def test_a_search_that_finds_nothing_is_reported(copy, browser):
     assert any("searchindex.js" in problem for problem in problems), "the missing index shows as a failed load"
 
 
-def test_a_broken_link_in_a_docs_page_is_one_clear_error(tmp_path):
-    """Bad input stops the build with one line naming the page, the line and the fix."""
+def test_a_broken_link_in_a_docs_page_is_one_clear_error(tmp_path, monkeypatch):
+    """Bad input stops the build with one line naming the page, the line and the fix, in plain
+    text even where the environment asks for colour (CI runners set FORCE_COLOR)."""
+    monkeypatch.setenv("FORCE_COLOR", "1")
     repo = tmp_path / "repo"
     for path in (EN.readme, ZH_TW.readme):
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
