@@ -21,6 +21,7 @@ from pathlib import Path
 
 from course import training_cache
 from course.catalog import LESSONS, answer_tags
+from course.grade.plan import training_call
 from helpers.i18n import _
 
 # A cell that only prints feedback: q1.check(), q1.hint(), q1.solution(), progress(), comments.
@@ -71,9 +72,18 @@ def course_cells(lesson) -> list[str]:
     return cells
 
 
+def training_cell_index(sources: list[str]) -> int:
+    """Where the first cell that trains is among a notebook's code cells: the first with a top-level
+    ``<name>.train()`` call, found as the class grader finds it (``course.grade.plan.training_call``)."""
+    found = [i for i, source in enumerate(sources) if training_call(source) is not None]
+    if not found:
+        raise ValueError("no cell of these calls <name>.train() at its top level")
+    return found[0]
+
+
 def trains(lesson) -> bool:
-    """Whether the exercise notebook's own cells train a model (a ``.train()`` call)."""
-    return any(re.search(r"^\s*\w+\.train\(\)", cell, re.MULTILINE) for cell in course_cells(lesson))
+    """Whether the exercise notebook's own cells train a model (a top-level ``<name>.train()``)."""
+    return any(training_call(cell) is not None for cell in course_cells(lesson))
 
 
 def run_cells(sources: list[str], name: str) -> dict:

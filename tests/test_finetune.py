@@ -8,12 +8,11 @@ notebook's own key, so the notebook and this test train once between them.
 from __future__ import annotations
 
 import json
-import re
 
 import numpy as np
 import pytest
 
-from answers import run_cells
+from answers import run_cells, training_cell_index
 from course.catalog import ROOT
 from helpers import compute_metrics, load_mrpc_metric
 
@@ -23,11 +22,10 @@ LESSON_4 = ROOT / "notebooks" / "04_predictions_softmax.ipynb"
 
 
 def cells_through_training(path) -> list[str]:
-    """The notebook's code cells, in order, up to and including the first that calls ``.train()``."""
+    """The notebook's code cells, in order, up to and including the first that trains."""
     notebook = json.loads(path.read_text(encoding="utf-8"))
     cells = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    last = next(i for i, cell in enumerate(cells) if re.search(r"^\s*\w+\.train\(", cell, re.MULTILINE))
-    return cells[: last + 1]
+    return cells[: training_cell_index(cells) + 1]
 
 
 def test_the_lessons_fine_tune_beats_the_majority_class(tmp_path, monkeypatch):

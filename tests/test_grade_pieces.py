@@ -264,7 +264,7 @@ def test_the_notebook_its_twin_and_the_graders_course_kernel_share_one_training(
     """The training cache's key of a lesson's exercise training is the same whether the grader's course
     kernel, the English notebook, its zh-TW twin or the exercise tests' namespace (tests/answers.py,
     which runs the notebook's own cells in the test process) runs it (make test shares the entry)."""
-    from answers import course_cells
+    from answers import course_cells, training_cell_index
     from course.catalog import EDITIONS
     from course.catalog import LESSONS as CATALOG
     from course.training_cache import entry, key
@@ -280,10 +280,10 @@ def test_the_notebook_its_twin_and_the_graders_course_kernel_share_one_training(
             ).cells
             if c.cell_type == "code"
         ]
-        upto = next(i for i, source in enumerate(cells) if "trainer.train()" in source)
+        upto = training_cell_index(cells)
         assert str(entry(tmp_path, key(cells[: upto + 1], "identity"))) == folder, edition.code
     ours = course_cells(next(item for item in CATALOG if item.number == number))
-    upto = next(i for i, source in enumerate(ours) if "trainer.train()" in source)
+    upto = training_cell_index(ours)
     assert str(entry(tmp_path, key(ours[: upto + 1], "identity"))) == folder, "the exercise tests' namespace"
     assert plain("from helpers.i18n import set_language\n\nset_language('zh-TW')\nx = 1") == plain("x = 1")
 
