@@ -65,27 +65,15 @@ def main(argv=None) -> int:
         return done.returncode
     with (grades / "grades.csv").open(newline="", encoding="utf-8") as handle:
         statuses = Counter(row["status"] for row in csv.DictReader(handle))
-    trainings = Counter(
-        word
-        for line in done.stderr.splitlines()
-        if ", training " in line
-        for word in line.split(", training ")[1].split("/")
-    )
-    lines = done.stderr.splitlines()
-    # A student whose answer before the training cell may change it trains alone, with no cache
-    # line: in a lesson that trains, a notebook without one trained alone (or stopped before it).
-    ran = [line for line in lines if re.search(r"\(\d\d_[a-z_]+\): ran in", line)]
-    training_lessons = {re.search(r"\((\d\d)_", line).group(1) for line in ran if ", training " in line}
-    alone = sum(
-        1 for line in ran if re.search(r"\((\d\d)_", line).group(1) in training_lessons and ", training " not in line
-    )
-    if alone:
-        trainings["no cache line: trained alone, or stopped before the training cell"] = alone
+    # One line per student notebook: "[3/210] ada (05_compute_metrics): ran in 12 s, training restored".
     seconds_by_lesson: dict[str, list[float]] = {}
+    trainings: Counter[str] = Counter()
+    lines = done.stderr.splitlines()
     for line in lines:
-        found = re.search(r"\((\d\d)_[a-z_]+\): ran in (\d+) s", line)
+        found = re.search(r"\((\d\d)_[a-z_]+\): ran in (\d+) s(?:, training ([a-z/ ]+))?", line)
         if found:
             seconds_by_lesson.setdefault(found.group(1), []).append(float(found.group(2)))
+            trainings.update(found.group(3).split("/") if found.group(3) else [])
     means = ", ".join(f"{lesson}: {sum(v) / len(v):.1f}" for lesson, v in sorted(seconds_by_lesson.items()))
     print(lines[0])
     print(f"graded {len(notebooks)} notebooks in {seconds / 60:.1f} min ({seconds:.0f} s) with --jobs {args.jobs}")
@@ -93,7 +81,8 @@ def main(argv=None) -> int:
     print(f"statuses: {dict(statuses)}")
     print(
         f"students' training cells: {dict(trainings)} (restored: the course kernel's training, from the cache; "
-        "trained: a student whose answer may change the training trains alone)"
+        "alone: a student whose answer may change the training trains in their own kernel; "
+        "the course kernels' own trainings are not in this count)"
     )
     print(f"log: {args.out / 'grader.log'}; report: {grades / 'report.html'}")
     return 0

@@ -241,6 +241,14 @@ def train_or_restore(trainer, cache_folder: str, writable: bool = True, train: C
         return output
 
 
+def train_alone(trainer):
+    """``trainer.train()`` in a student's kernel whose training the cache may not serve (an answer
+    before it may change what it trains): it trains, saves nothing, and says so in the log."""
+    output = trainer.train()
+    print(f"{TRAINING_MARKER} alone")
+    return output
+
+
 # --- in the tests' notebook kernels ----------------------------------------------------------------
 
 

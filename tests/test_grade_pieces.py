@@ -97,7 +97,7 @@ def test_a_student_restores_the_course_kernels_training_unless_an_answer_may_cha
     )
     changing = student_plan(lesson(5), {"q1": "metric = None"}, set(), set(), str(tmp_path), "identity")
     assert (
-        "\ntrainer.train()\n" in training_cell(changing).source
+        "_course_training.train_alone(trainer)" in training_cell(changing).source
         and "train_or_restore" not in training_cell(changing).source
     )
     plan = template_cells(lesson(5))
@@ -107,11 +107,11 @@ def test_a_student_restores_the_course_kernels_training_unless_an_answer_may_cha
 
 @pytest.mark.slow
 def test_a_restored_training_gives_the_same_predictions_state_and_checks(
-    offline_profile, tokenizer, tokenized, tmp_path
+    offline_profile, tokenizer, tokenized, tmp_path, capsys
 ):
     """Train once through the cache, restore it into a fresh Trainer (as a student's kernel does, read-only):
     the same predictions bit for bit, the same log_history, and the same verdicts of lesson 4's and 5's checks.
-    The entry holds no pickle."""
+    The entry holds no pickle. A student who trains alone gets the same, and the log says so."""
     from course import training_cache as grading
     from helpers import load_mrpc_metric
     from helpers.exercises import lesson04, lesson05
@@ -122,7 +122,7 @@ def test_a_restored_training_gives_the_same_predictions_state_and_checks(
 
     def run(cached: bool, writable: bool = True) -> dict:
         trainer = make_trainer(offline_profile, tokenizer, tokenized, tmp_path / "run", **settings)
-        output = grading.train_or_restore(trainer, cache, writable=writable) if cached else trainer.train()
+        output = grading.train_or_restore(trainer, cache, writable=writable) if cached else grading.train_alone(trainer)
         namespace = {
             "np": np,
             "predictions": trainer.predict(tokenized["validation"]),
@@ -144,7 +144,9 @@ def test_a_restored_training_gives_the_same_predictions_state_and_checks(
     assert trained["output"] == restored["output"] and trained["training"] == restored["training"]
     assert trained["verdicts"] == restored["verdicts"]
     assert [v.status for v in restored["verdicts"][:5]] == ["correct"] * 5
-    plain = run(cached=False)  # and a plain train() gives what the cache holds
+    capsys.readouterr()
+    plain = run(cached=False)  # and training alone (a plain train()) gives what the cache holds
+    assert f"{grading.TRAINING_MARKER} alone" in capsys.readouterr().out.splitlines()
     assert np.array_equal(
         plain["namespace"]["predictions"].predictions, restored["namespace"]["predictions"].predictions
     )

@@ -154,6 +154,14 @@ def with_cache(source: str, cache_folder: str, writable: bool) -> str:
     return "import course.training_cache as _course_training\n" + replace_span(source, call, replacement)
 
 
+def trained_alone(source: str) -> str:
+    """A training cell that trains in the student's own kernel, because an answer before it may
+    change the training: nothing is read from or saved to the cache, and the log says so."""
+    call = training_call(source)
+    replacement = f"_course_training.train_alone({call.func.value.id})"
+    return "import course.training_cache as _course_training\n" + replace_span(source, call, replacement)
+
+
 KERNEL_IMPORT = "import course.grade.in_kernel as _course_grading"
 
 
@@ -185,7 +193,7 @@ def student_plan(
     """What runs in a student's kernel: the course's notebook with the student's answers in their
     slots (a skipped answer, one that hung before, leaves its slot out), then one cell per
     exercise that prints the answer as data. A training cell restores the course kernel's
-    training from the cache, unless an answer before it may change it."""
+    training from the cache, unless an answer before it may change it: then it trains alone."""
     plan = []
     for cell in template_cells(lesson):
         if cell.kind == "answer":
@@ -195,7 +203,9 @@ def student_plan(
         plan.append(cell)
     if cache_root:
         for index, cell in enumerate(plan):
-            if cell.training and not changes_training(plan, index):
+            if cell.training and changes_training(plan, index):
+                cell.source = trained_alone(cell.source)
+            elif cell.training:
                 folder = cache_folder(cache_root, training_key(plan, index, identity))
                 cell.source = with_cache(cell.source, folder, writable=False)
     plan += [
