@@ -1,0 +1,33 @@
+"""The order make test starts its scopes in (course/testing.py LONGEST_FIRST) keeps up with the
+course: it names files that exist, and every lesson notebook that trains a model is in it, so the
+two test processes still end together when a lesson is added or renamed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from course.catalog import ROOT
+from course.testing import LONGEST_FIRST
+
+TRAINS = re.compile(r"^\s*(\w+\s*=\s*)?trainer\.train\(", re.MULTILINE)
+
+
+def trains(path) -> bool:
+    """Whether a notebook's code calls ``trainer.train(...)`` at the start of a line."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return any(TRAINS.search("".join(cell["source"])) for cell in cells if cell["cell_type"] == "code")
+
+
+def test_every_scope_of_longest_first_exists():
+    missing = [scope for scope in LONGEST_FIRST if not (ROOT / scope).is_file()]
+    assert not missing, f"course/testing.py LONGEST_FIRST names files that are gone: {missing}"
+
+
+def test_every_lesson_notebook_that_trains_starts_first():
+    """The exercise notebooks restore the lesson's training from the run's cache: not listed."""
+    lessons = sorted(path for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb") if "_exercises" not in path.name)
+    training = [str(path.relative_to(ROOT)) for path in lessons if trains(path)]
+    assert len(training) >= 5, training  # lessons 3 to 7
+    unlisted = [scope for scope in training if scope not in LONGEST_FIRST]
+    assert not unlisted, f"these notebooks train: add them to course/testing.py LONGEST_FIRST: {unlisted}"
