@@ -63,34 +63,4 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_HOME))
 
 
-__all__ = [
-    "BUNDLED_DATA_DIR",
-    "CourseSetupError",
-    "MRPCDataError",
-    "MRPC_FEATURES",
-    "Profile",
-    "compute_metrics",
-    "describe_device",
-    "epoch_table",
-    "in_colab",
-    "in_kaggle",
-    "label_balance",
-    "latest_unfinished_checkpoint",
-    "load_mrpc",
-    "load_mrpc_folder",
-    "load_mrpc_metric",
-    "mixed_precision",
-    "output_dir",
-    "plot_confidence_histogram",
-    "plot_confusion_matrix",
-    "plot_epoch_curves",
-    "plot_length_histogram",
-    "plot_training_loss",
-    "quiet_library_output",
-    "read_mrpc_tsv",
-    "resolve_profile",
-    "resumable_checkpoint",
-    "show_banner",
-    "tokens_table",
-    "training_losses",
-]
+__all__ = sorted(_HOME)
