@@ -145,21 +145,24 @@ def changes_training(plan: list[PlannedCell], upto: int) -> bool:
     return any(cell.kind == "answer" and affects_training(cell.source, names) for cell in plan[: upto + 1])
 
 
+def with_training_call(source: str, function: str, *arguments: str) -> str:
+    """The cell with its ``<trainer>.train()`` call replaced by
+    ``course.training_cache.<function>(<trainer>, *arguments)``."""
+    call = training_call(source)
+    replacement = f"_course_training.{function}({', '.join([call.func.value.id, *arguments])})"
+    return "import course.training_cache as _course_training\n" + replace_span(source, call, replacement)
+
+
 def with_cache(source: str, cache_folder: str, writable: bool) -> str:
     """A training cell whose ``trainer.train()`` is restored from the cache (and, in a course
     kernel, trained and saved there the first time)."""
-    call = training_call(source)
-    trainer = call.func.value.id
-    replacement = f"_course_training.train_or_restore({trainer}, {cache_folder!r}, writable={writable})"
-    return "import course.training_cache as _course_training\n" + replace_span(source, call, replacement)
+    return with_training_call(source, "train_or_restore", repr(cache_folder), f"writable={writable}")
 
 
 def trained_alone(source: str) -> str:
     """A training cell that trains in the student's own kernel, because an answer before it may
     change the training: nothing is read from or saved to the cache, and the log says so."""
-    call = training_call(source)
-    replacement = f"_course_training.train_alone({call.func.value.id})"
-    return "import course.training_cache as _course_training\n" + replace_span(source, call, replacement)
+    return with_training_call(source, "train_alone")
 
 
 KERNEL_IMPORT = "import course.grade.in_kernel as _course_grading"
@@ -203,9 +206,11 @@ def student_plan(
         plan.append(cell)
     if cache_root:
         for index, cell in enumerate(plan):
-            if cell.training and changes_training(plan, index):
+            if not cell.training:
+                continue
+            if changes_training(plan, index):
                 cell.source = trained_alone(cell.source)
-            elif cell.training:
+            else:
                 folder = cache_folder(cache_root, training_key(plan, index, identity))
                 cell.source = with_cache(cell.source, folder, writable=False)
     plan += [
