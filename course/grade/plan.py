@@ -25,8 +25,9 @@ class PlannedCell:
     training: bool = False
 
 
-def training_call(source: str) -> ast.Call | None:
-    """The top-level ``<name>.train()`` call of a cell (no arguments), if it has one."""
+def training_call(source: str, with_arguments: bool = False) -> ast.Call | None:
+    """The top-level ``<name>.train()`` call of a cell (no arguments, unless ``with_arguments``:
+    then ``trainer.train(resume_from_checkpoint=...)`` too), if it has one."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -38,8 +39,7 @@ def training_call(source: str) -> ast.Call | None:
             and isinstance(value.func, ast.Attribute)
             and value.func.attr == "train"
             and isinstance(value.func.value, ast.Name)
-            and not value.args
-            and not value.keywords
+            and (with_arguments or not (value.args or value.keywords))
         ):
             return value
     return None
