@@ -52,7 +52,8 @@ def pytest_configure(config) -> None:
 # two test processes end together: pytest-xdist's --dist loadscope hands out whole scopes in the
 # collection's order (with --no-loadscope-reorder, which make test passes). Measured, in seconds
 # of one test process: the class grader's test 435, lesson 6 227, lesson 5 201, lessons 7, 4 and 3
-# about 90 each (docs/development.md). The exercise notebooks and test_exercises.py restore the trainings these fill.
+# about 90 each (docs/development.md). The exercise notebooks and test_exercises.py restore the
+# trainings these fill. tests/test_tiers.py checks that every lesson notebook that trains is here.
 LONGEST_FIRST = (
     "tests/test_grade_class.py",
     "notebooks/05_compute_metrics.ipynb",
