@@ -10,7 +10,7 @@ import pandas as pd
 
 from .i18n import _
 from .profiles import Profile
-from .runtime import describe_device
+from .runtime import describe_device, describe_precision, gpus_in_use
 
 BANNER_PACKAGES = ("transformers", "datasets", "evaluate", "accelerate", "torch")
 
@@ -35,6 +35,15 @@ def training_line(profile: Profile) -> str:
     return _("{settings} ({reason})").format(settings=settings, reason=profile.settings_reason)
 
 
+def batch_line(per_device: int, gpus: int) -> str:
+    """Pairs per optimizer step as the Trainer counts them: per device x max(1, GPUs in use)."""
+    if gpus <= 1:
+        return _("{total} pairs per optimizer step (one device)").format(total=per_device)
+    return _("{total} pairs per optimizer step ({per_device} per GPU x {gpus} GPUs, nn.DataParallel)").format(
+        total=per_device * gpus, per_device=per_device, gpus=gpus
+    )
+
+
 def banner(profile: Profile) -> str:
     """The banner's lines, in the chosen language (each line a template of the catalog)."""
     lines = [
@@ -44,6 +53,8 @@ def banner(profile: Profile) -> str:
         _("  metric     : {metric}").format(metric=profile.metric_label),
         _("  training   : {training}").format(training=training_line(profile)),
         _("  device     : {device}").format(device=describe_device()),
+        _("  precision  : {precision}").format(precision=describe_precision()),
+        _("  batch      : {batch}").format(batch=batch_line(profile.batch_size, gpus_in_use())),
         _("  libraries  : {libraries}").format(libraries=library_versions()),
     ]
     return "\n".join(lines)

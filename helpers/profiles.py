@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .i18n import ENGLISH, N_, _, get_language
-from .runtime import in_kaggle
+from .runtime import in_kaggle, keep_to_one_gpu
 
 PROFILE_NAMES = ("full", "offline")
 FULL_CHECKPOINT = "bert-base-uncased"
@@ -244,6 +244,7 @@ def resolve_profile(env: dict | None = None, hub_check=hub_unreachable_reason) -
     model or data folder, or ``full`` asked for while the Hub cannot be reached.
     """
     env = os.environ if env is None else env
+    keep_to_one_gpu(env)  # a notebook trains on one GPU of several: helpers/runtime.py says why
     requested = env.get("COURSE_PROFILE", "auto").strip().lower() or "auto"
     if requested not in PROFILE_NAMES + ("auto",):
         raise CourseSetupError(

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -31,12 +32,70 @@ def in_kaggle(env: dict | None = None) -> bool:
     return bool(env.get(KAGGLE_VARIABLE, "").strip())
 
 
+# Set by torchrun and `accelerate launch` in each process they start: a launched process uses
+# the GPU its rank names, so the course never narrows what it sees.
+LAUNCHER_VARIABLES = ("LOCAL_RANK", "WORLD_SIZE")
+# Where a GPU has bfloat16 in hardware: compute capability 8.0 (Ampere: A100, A10, L4, RTX 30xx)
+# and later (Hopper: H100, H200). A T4 (7.5), V100 (7.0) or P100 (6.0) has float16 only.
+NATIVE_BF16_CAPABILITY = (8, 0)
+# What keep_to_one_gpu() did in this process, for the banner: {"machine": GPUs on the machine}.
+_ONE_GPU_RULE: dict[str, int] = {}
+
+
+def machine_gpu_count() -> int:
+    """The GPUs on this machine, counted by ``nvidia-smi`` without starting CUDA (0 without it).
+
+    Counting through torch would start CUDA, after which CUDA_VISIBLE_DEVICES no longer counts.
+    """
+    if shutil.which("nvidia-smi") is None:
+        return 0
+    try:
+        listing = subprocess.run(["nvidia-smi", "--list-gpus"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    return sum(1 for line in listing.stdout.splitlines() if line.startswith("GPU "))
+
+
+def keep_to_one_gpu(env: dict | None = None, gpus: int | None = None) -> bool:
+    """On a machine with several GPUs and no launcher, let this process see only the first one.
+
+    A notebook is one process. Given 2 GPUs, the ``Trainer`` would wrap the model in
+    ``nn.DataParallel`` and train on ``per_device_train_batch_size`` x 2 pairs per step
+    (``TrainingArguments.n_gpu`` and ``train_batch_size`` in transformers' training_args.py):
+    half the optimizer steps the lessons count, and another run than lesson 6's hand-written
+    loop, which uses one GPU. So a notebook trains on one GPU (``CUDA_VISIBLE_DEVICES=0``); to
+    train on all of them, start ``scripts/train_mrpc.py`` with ``accelerate launch`` or
+    ``torchrun`` (one process per GPU, DistributedDataParallel). Nothing changes when
+    CUDA_VISIBLE_DEVICES is already set, under a launcher, or once CUDA has started (the banner
+    then says what the ``Trainer`` will do). Returns True when it narrowed the GPUs.
+    """
+    env = os.environ if env is None else env
+    gpus = machine_gpu_count() if gpus is None else gpus
+    if gpus < 2 or "CUDA_VISIBLE_DEVICES" in env or any(name in env for name in LAUNCHER_VARIABLES):
+        return False
+    if torch.cuda.is_initialized():
+        return False
+    env["CUDA_VISIBLE_DEVICES"] = "0"
+    _ONE_GPU_RULE["machine"] = gpus
+    return True
+
+
+def gpus_in_use() -> int:
+    """How many GPUs the ``Trainer`` of this process trains on (``TrainingArguments.n_gpu``)."""
+    if not torch.cuda.is_available():
+        return 0
+    if any(name in os.environ for name in LAUNCHER_VARIABLES):
+        return 1  # one GPU per launched process
+    return torch.cuda.device_count()
+
+
 def describe_device() -> str:
     """One line naming the device training will use, with a hint when Colab has no GPU."""
     if torch.cuda.is_available():
         name = torch.cuda.get_device_name(0)
         memory = torch.cuda.get_device_properties(0).total_memory / 2**30
-        return _("cuda ({name}, {memory:.0f} GiB)").format(name=name, memory=memory)
+        line = _("cuda ({name}, {memory:.0f} GiB)").format(name=name, memory=memory)
+        return line + describe_gpus(gpus_in_use(), _ONE_GPU_RULE.get("machine"))
     line = _("cpu ({threads} threads)").format(threads=torch.get_num_threads())
     if in_colab():
         advice = _("  No GPU in this Colab session; training runs on the CPU (slow). To get one: {hint}.")
@@ -47,13 +106,64 @@ def describe_device() -> str:
     return line
 
 
-def mixed_precision() -> dict[str, bool]:
-    """``bf16``/``fp16`` flags for TrainingArguments: bf16 where the GPU supports it,
-    fp16 on other GPUs, neither on CPU (full float32)."""
-    if not torch.cuda.is_available():
+def describe_gpus(in_use: int, on_machine: int | None) -> str:
+    """The GPU count on the device line: one of several (and why), or a warning of DataParallel."""
+    if on_machine and on_machine > in_use:
+        return _(
+            "; 1 of {machine} GPUs: a notebook trains on one, so its steps are the lesson's "
+            "(all {machine}: accelerate launch scripts/train_mrpc.py, see docs/instructors.md)"
+        ).format(machine=on_machine)
+    if in_use > 1:
+        return _(
+            "; {gpus} GPUs: the Trainer will split each batch over them (nn.DataParallel), {gpus} "
+            "times the batch and 1/{gpus} of the steps. Fix: restart the kernel and run the cells "
+            "from the top (the course then keeps a notebook to one GPU)"
+        ).format(gpus=in_use)
+    return ""
+
+
+def choose_precision(capability: tuple[int, int] | None) -> dict[str, bool]:
+    """``bf16``/``fp16`` flags for a device of this CUDA compute capability (None: the CPU).
+
+    bf16 only where the GPU has it in hardware (capability 8.0 and up). ``torch.cuda.
+    is_bf16_supported()`` also answers True on a T4, where bfloat16 is only emulated (by
+    default it checks only that a bf16 tensor can be made: torch/cuda/__init__.py), so it is
+    not asked here.
+    """
+    if capability is None:
         return {"bf16": False, "fp16": False}
-    bf16 = torch.cuda.is_bf16_supported()
+    bf16 = tuple(capability) >= NATIVE_BF16_CAPABILITY
     return {"bf16": bf16, "fp16": not bf16}
+
+
+def device_capability() -> tuple[int, int] | None:
+    """The compute capability of the GPU training will use, None on the CPU."""
+    return tuple(torch.cuda.get_device_capability(0)) if torch.cuda.is_available() else None
+
+
+def mixed_precision() -> dict[str, bool]:
+    """``bf16``/``fp16`` flags for TrainingArguments: bf16 on GPUs with bfloat16 in hardware
+    (compute capability 8.0 and up: A100, L4, H100), fp16 on older GPUs (T4, V100, P100),
+    neither on the CPU (full float32)."""
+    return choose_precision(device_capability())
+
+
+def describe_precision(capability: tuple[int, int] | None = None, name: str = "") -> str:
+    """The precision :func:`mixed_precision` chooses and why, for the banner.
+
+    Without arguments, for this machine's device; with a capability and a GPU name, for that GPU.
+    """
+    if capability is None and not name:
+        capability = device_capability()
+        name = torch.cuda.get_device_name(0) if capability is not None else ""
+    if capability is None:
+        return _("float32 (on the CPU: no mixed precision)")
+    major, minor = capability
+    if choose_precision(capability)["bf16"]:
+        template = _("bf16 ({name}, compute capability {major}.{minor}: bfloat16 in hardware)")
+    else:
+        template = _("fp16 ({name}, compute capability {major}.{minor}: no bfloat16 in hardware, which needs 8.0)")
+    return template.format(name=name, major=major, minor=minor)
 
 
 def latest_unfinished_checkpoint(output_dir: str | Path) -> str | None:

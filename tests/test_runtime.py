@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from helpers import describe_device, in_kaggle, latest_unfinished_checkpoint, mixed_precision
-from helpers.runtime import KAGGLE_GPU_HINT
+from helpers.display import batch_line
+from helpers.runtime import KAGGLE_GPU_HINT, describe_gpus, describe_precision, keep_to_one_gpu, machine_gpu_count
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU case")
@@ -21,7 +22,105 @@ def test_cpu_uses_full_precision_and_says_cpu():
 def test_gpu_uses_exactly_one_half_precision():
     flags = mixed_precision()
     assert flags["bf16"] != flags["fp16"]
-    assert flags["bf16"] == torch.cuda.is_bf16_supported()
+    assert flags["bf16"] == (torch.cuda.get_device_capability(0) >= (8, 0))
+
+
+# Compute capabilities as NVIDIA lists them (developer.nvidia.com/cuda-gpus) and torch reports them
+# (torch.cuda.get_device_capability); the names as torch.cuda.get_device_name gives them on Colab/Kaggle.
+SIMULATED_GPUS = [
+    ("Tesla P100-PCIE-16GB", (6, 0), "fp16"),
+    ("Tesla V100-SXM2-16GB", (7, 0), "fp16"),
+    ("Tesla T4", (7, 5), "fp16"),
+    ("NVIDIA A100-SXM4-40GB", (8, 0), "bf16"),
+    ("NVIDIA L4", (8, 9), "bf16"),
+    ("NVIDIA H100 80GB HBM3", (9, 0), "bf16"),
+]
+
+
+def simulate_gpu(monkeypatch, name, capability, count=1):
+    """Make torch.cuda answer as on a machine with `count` GPUs of this name and capability."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: count)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: name)
+    # What torch 2.13 answers on a T4 by default (including_emulation=True): it only makes a bf16 tensor.
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
+
+
+@pytest.mark.parametrize(("name", "capability", "expected"), SIMULATED_GPUS)
+def test_half_precision_is_bf16_only_where_the_gpu_has_it_in_hardware(monkeypatch, name, capability, expected):
+    simulate_gpu(monkeypatch, name, capability)
+    flags = mixed_precision()
+    assert flags == {"bf16": expected == "bf16", "fp16": expected == "fp16"}, name
+    line = describe_precision()
+    assert line.startswith(expected) and name in line and f"{capability[0]}.{capability[1]}" in line
+
+
+def test_the_banner_says_what_precision_was_chosen_and_why(monkeypatch):
+    simulate_gpu(monkeypatch, "Tesla T4", (7, 5))
+    assert describe_precision() == ("fp16 (Tesla T4, compute capability 7.5: no bfloat16 in hardware, which needs 8.0)")
+    monkeypatch.undo()
+    if not torch.cuda.is_available():
+        assert describe_precision() == "float32 (on the CPU: no mixed precision)"
+
+
+def test_several_gpus_without_a_launcher_leave_one_visible():
+    env = {}
+    assert keep_to_one_gpu(env, gpus=2) is True
+    assert env == {"CUDA_VISIBLE_DEVICES": "0"}
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"CUDA_VISIBLE_DEVICES": "1"}, {"LOCAL_RANK": "0", "WORLD_SIZE": "2"}, {"WORLD_SIZE": "2"}],
+    ids=["chosen already", "torchrun or accelerate launch", "a launcher's world size"],
+)
+def test_a_chosen_gpu_or_a_launcher_is_left_alone(env):
+    before = dict(env)
+    assert keep_to_one_gpu(env, gpus=2) is False
+    assert env == before
+
+
+def test_one_gpu_or_none_is_left_alone():
+    for gpus in (0, 1):
+        env = {}
+        assert keep_to_one_gpu(env, gpus=gpus) is False and env == {}
+
+
+def test_gpus_are_counted_by_nvidia_smi_without_starting_cuda(tmp_path, monkeypatch):
+    # `nvidia-smi --list-gpus` prints one line per GPU, "GPU <index>: <name> (UUID: GPU-...)"
+    # (NVIDIA's nvidia-smi documentation, -L/--list-gpus), as on Kaggle's "GPU T4 x2".
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "echo 'GPU 0: Tesla T4 (UUID: GPU-0b5c1e2a-6d2f-4b8e-9c11-2a3f4d5e6f70)'\n"
+        "echo 'GPU 1: Tesla T4 (UUID: GPU-7e8f9a0b-1c2d-3e4f-5a6b-7c8d9e0f1a2b)'\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path), prepend=":")
+    assert machine_gpu_count() == 2
+    monkeypatch.setenv("PATH", str(tmp_path / "none"))
+    assert machine_gpu_count() == 0
+
+
+def test_the_banner_says_one_of_two_gpus_and_the_batch_per_step(monkeypatch):
+    assert describe_gpus(1, 2).startswith("; 1 of 2 GPUs") and "accelerate launch" in describe_gpus(1, 2)
+    assert describe_gpus(1, None) == "" and describe_gpus(0, None) == ""
+    two = describe_gpus(2, None)
+    assert "nn.DataParallel" in two and "Fix: restart the kernel" in two
+    assert batch_line(8, 0) == "8 pairs per optimizer step (one device)"
+    assert batch_line(16, 1) == "16 pairs per optimizer step (one device)"
+    assert batch_line(16, 2) == "32 pairs per optimizer step (16 per GPU x 2 GPUs, nn.DataParallel)"
+
+
+def test_the_trainer_counts_the_batch_as_the_banner_does(monkeypatch, tmp_path):
+    """TrainingArguments.train_batch_size is per device x max(1, n_gpu): the banner's line."""
+    from transformers import TrainingArguments
+
+    args = TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=16, report_to="none")
+    for gpus in (1, 2):
+        monkeypatch.setattr(TrainingArguments, "n_gpu", property(lambda self, gpus=gpus: gpus))
+        assert batch_line(16, gpus).startswith(f"{args.train_batch_size} pairs")
 
 
 def test_kaggle_is_detected_by_its_run_type_variable():
