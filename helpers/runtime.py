@@ -17,7 +17,8 @@ import torch
 from .i18n import N_, _
 
 COLAB_GPU_HINT = N_("Runtime > Change runtime type > Hardware accelerator: GPU (e.g. T4), then Save")
-KAGGLE_GPU_HINT = N_("Settings > Accelerator > GPU T4 x2 (or GPU P100) in the notebook editor's right-hand panel")
+# Not GPU P100: Kaggle's image has a PyTorch without kernels for it (see unsupported_gpu()).
+KAGGLE_GPU_HINT = N_("Settings > Accelerator > GPU T4 x2 in the notebook editor's right-hand panel")
 # Kaggle sets this variable in every notebook session ("Interactive" or "Batch").
 KAGGLE_VARIABLE = "KAGGLE_KERNEL_RUN_TYPE"
 
@@ -95,7 +96,11 @@ def describe_device() -> str:
         name = torch.cuda.get_device_name(0)
         memory = torch.cuda.get_device_properties(0).total_memory / 2**30
         line = _("cuda ({name}, {memory:.0f} GiB)").format(name=name, memory=memory)
-        return line + describe_gpus(gpus_in_use(), _ONE_GPU_RULE.get("machine"))
+        line += describe_gpus(gpus_in_use(), _ONE_GPU_RULE.get("machine"))
+        unsupported = unsupported_gpu(device_capability(), torch.cuda.get_arch_list())
+        if unsupported:
+            line += "\n" + unsupported_gpu_advice(name, device_capability(), unsupported)
+        return line
     line = _("cpu ({threads} threads)").format(threads=torch.get_num_threads())
     if in_colab():
         advice = _("  No GPU in this Colab session; training runs on the CPU (slow). To get one: {hint}.")
@@ -104,6 +109,42 @@ def describe_device() -> str:
         advice = _("  No GPU in this Kaggle session; training runs on the CPU (slow). To get one: {hint}.")
         line += "\n" + advice.format(hint=_(KAGGLE_GPU_HINT))
     return line
+
+
+def unsupported_gpu(capability: tuple[int, int] | None, arch_list: list[str]) -> str:
+    """The architectures this PyTorch build has kernels for, when none of them runs on this GPU.
+
+    ``arch_list`` is ``torch.cuda.get_arch_list()``: ``sm_XY`` entries are binaries, which run on
+    GPUs of the same major version and an equal or higher minor one; ``compute_XY`` entries are
+    PTX, which the driver compiles for any GPU from that capability up. PyTorch's CUDA 12.8 builds
+    have no Pascal (``sm_60``) binaries, so Kaggle's "GPU P100" starts but fails at its first
+    operation ("no kernel image is available for execution on the device"). Returns "" when the
+    GPU is supported (or when the list is empty, as on a CPU build).
+    """
+    if capability is None or not arch_list:
+        return ""
+    major, minor = capability
+    for arch in arch_list:
+        kind, _sep, digits = arch.partition("_")
+        digits = digits.rstrip("af")  # sm_90a, sm_100f: the same capability with extra features
+        if not digits.isdigit() or len(digits) < 2:
+            continue
+        arch_major, arch_minor = int(digits[:-1]), int(digits[-1])
+        if kind == "sm" and arch_major == major and arch_minor <= minor:
+            return ""
+        if kind == "compute" and (arch_major, arch_minor) <= (major, minor):
+            return ""
+    return " ".join(arch_list)
+
+
+def unsupported_gpu_advice(name: str, capability: tuple[int, int], archs: str) -> str:
+    """The banner's warning for a GPU this PyTorch build cannot run on, with the fix."""
+    major, minor = capability
+    return _(
+        "  This PyTorch build has no kernels for the {name} (compute capability {major}.{minor}; it "
+        "has {archs}): training would fail at its first step. Fix: on Kaggle choose {hint}; elsewhere "
+        "install a PyTorch build for CUDA 12.6, which still has them."
+    ).format(name=name, major=major, minor=minor, archs=archs, hint=_(KAGGLE_GPU_HINT))
 
 
 def describe_gpus(in_use: int, on_machine: int | None) -> str:

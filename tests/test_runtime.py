@@ -9,7 +9,14 @@ import torch
 
 from helpers import describe_device, in_kaggle, latest_unfinished_checkpoint, mixed_precision
 from helpers.display import batch_line
-from helpers.runtime import KAGGLE_GPU_HINT, describe_gpus, describe_precision, keep_to_one_gpu, machine_gpu_count
+from helpers.runtime import (
+    KAGGLE_GPU_HINT,
+    describe_gpus,
+    describe_precision,
+    keep_to_one_gpu,
+    machine_gpu_count,
+    unsupported_gpu,
+)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU case")
@@ -202,3 +209,34 @@ def test_checkpoints_without_a_readable_record_are_not_resumed(tmp_path, capsys)
     said = capsys.readouterr().out
     assert said.startswith("Starting afresh:") and "no readable course_run.json" in said
     assert not (tmp_path / "checkpoint-5").exists()
+
+
+# torch.cuda.get_arch_list() of PyTorch's CUDA 12.8 wheels, as Kaggle's image prints it for a P100
+# (Kaggle/docker-python issue 1546: "The current PyTorch install supports CUDA capabilities sm_70
+# sm_75 sm_80 sm_86 sm_90 sm_100 sm_120"), and of a CUDA 12.6 wheel (Maxwell and Pascal kept).
+CU128_ARCHS = ["sm_70", "sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"]
+CU126_ARCHS = ["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"]
+
+
+@pytest.mark.parametrize(("name", "capability", "expected"), SIMULATED_GPUS)
+def test_a_gpu_this_pytorch_cannot_run_on_is_named_with_the_fix(monkeypatch, name, capability, expected):
+    simulate_gpu(monkeypatch, name, capability)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda device=None: type("P", (), {"total_memory": 2**34}))
+    monkeypatch.setattr(torch.cuda, "get_arch_list", lambda: CU128_ARCHS)
+    line = describe_device()
+    if capability == (6, 0):
+        assert "no kernels for the Tesla P100-PCIE-16GB (compute capability 6.0" in line
+        assert "GPU T4 x2" in line and "CUDA 12.6" in line
+    else:
+        assert "no kernels" not in line, name
+    monkeypatch.setattr(torch.cuda, "get_arch_list", lambda: CU126_ARCHS)
+    assert "no kernels" not in describe_device()
+
+
+def test_binaries_run_on_the_same_major_version_and_ptx_on_later_ones():
+    assert unsupported_gpu((8, 9), ["sm_80"]) == ""  # an L4 runs sm_80 binaries
+    assert unsupported_gpu((9, 0), ["sm_80"]) == "sm_80"  # an H100 does not
+    assert unsupported_gpu((9, 0), ["sm_80", "compute_80"]) == ""  # but compiles PTX for 8.0
+    assert unsupported_gpu((9, 0), ["sm_90a"]) == ""
+    assert unsupported_gpu((7, 5), []) == ""  # a CPU build: nothing to say
+    assert unsupported_gpu(None, CU128_ARCHS) == ""
