@@ -308,6 +308,60 @@ def test_lesson2_numbers_match_the_trainer_and_scheduler():
     )
 
 
+def tiny_trainer_run(folder, tokenized, tokenizer, **arguments):
+    """A Trainer on 40 tokenized pairs (5 batches of 8 an epoch) with a 1-layer BERT: its state and checkpoints."""
+    from transformers import (
+        BertConfig,
+        BertForSequenceClassification,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainingArguments,
+        set_seed,
+    )
+
+    set_seed(0)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=2,
+    )
+    args = TrainingArguments(output_dir=str(folder), report_to="none", use_cpu=True, disable_tqdm=True, **arguments)
+    trainer = Trainer(
+        model=BertForSequenceClassification(config),
+        args=args,
+        train_dataset=tokenized["train"].select(range(40)),
+        data_collator=DataCollatorWithPadding(tokenizer=tokenizer),
+    )
+    trainer.train()
+    return trainer.state, sorted(path.name for path in folder.glob("checkpoint-*"))
+
+
+def test_what_lesson2_says_of_step_counting_arguments_holds_for_a_real_trainer(tmp_path, tokenized, tokenizer):
+    """Notebook 2's prose: with the default logging_steps and save_steps of 500, a shorter run still logs its
+    train_loss and saves its last step; gradient accumulation divides each epoch's batches, rounded up;
+    max_steps overrides num_train_epochs; eval_steps left unset takes logging_steps."""
+    from transformers import TrainingArguments
+
+    batches, epochs = math.ceil(40 / 8), 3
+    state, checkpoints = tiny_trainer_run(tmp_path / "defaults", tokenized, tokenizer)
+    assert state.global_step == batches * epochs
+    logged = state.log_history
+    assert len(logged) == 1 and "train_loss" in logged[0] and "loss" not in logged[0], "only the final train_loss"
+    assert checkpoints == [f"checkpoint-{batches * epochs}"], "the last step is saved"
+
+    state, _ = tiny_trainer_run(tmp_path / "accumulated", tokenized, tokenizer, gradient_accumulation_steps=2)
+    assert state.global_step == math.ceil(batches / 2) * epochs  # 9, not ceil(15 / 2) = 8
+
+    state, _ = tiny_trainer_run(tmp_path / "quick", tokenized, tokenizer, max_steps=4, num_train_epochs=epochs)
+    assert state.global_step == 4
+
+    every_10 = TrainingArguments(output_dir=str(tmp_path / "every_10"), eval_strategy="steps", logging_steps=10)
+    assert every_10.eval_steps == 10
+
+
 def test_the_exercises_of_each_lesson_are_its_modules():
     """The catalog's lessons, each with three to five exercises whose names are their notebook's."""
     for lesson in LESSONS:

@@ -16,7 +16,7 @@ PEAK_LR, WARMUP_FRACTION, AT_STEP = 2e-5, 0.1, 100
 
 # The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
 OLD_NAME = N_(
-    "evaluation_strategy is the 2023 name. transformers 4.46 renamed it eval_strategy, and "
+    "evaluation_strategy is the 2023 name. transformers 4.41 renamed it eval_strategy, and "
     "transformers 5 rejects the old name."
 )
 REFUSED = N_("TrainingArguments refuses these settings: {error}")
@@ -106,7 +106,7 @@ def check_total_steps(answer, namespace) -> str:
 
 
 def learning_rate_at(step: int, total: int, warmup: int, peak: float = PEAK_LR) -> float:
-    """The Trainer's default linear schedule with warm-up."""
+    """The linear schedule (the Trainer's default) with a warm-up of ``warmup`` steps."""
     if step < warmup:
         return peak * step / max(1, warmup)
     return peak * max(0.0, (total - step) / max(1, total - warmup))
@@ -134,8 +134,9 @@ def check_lr_at_step_100(answer, namespace) -> str:
             ).format(answer=answer)
         )
     return _(
-        "{expected:.4g}: a linear schedule with warm-up, the Trainer's default. The rate was at its "
-        "peak at step {warmup} and will reach 0 at step {total}."
+        "{expected:.4g}: a linear schedule with warm-up. The linear schedule is the Trainer's default; "
+        "the warm-up is not (warmup_steps defaults to 0): this run sets warmup_steps=0.1. The rate was at "
+        "its peak at step {warmup} and will reach 0 at step {total}."
     ).format(expected=expected, warmup=warmup, total=total)
 
 
