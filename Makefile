@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 COURSE_PROFILE ?= offline
 export COURSE_PROFILE
 
-.PHONY: install course test test-fast lint unit nbval test-floors test-colab notebooks zh-tw messages solutions grade benchmark data site test-site clean
+.PHONY: install course test test-fast lint unit nbval test-floors test-colab test-latest notebooks zh-tw messages solutions grade benchmark data site test-site clean
 
 install: $(INSTALLED)
 
@@ -98,6 +98,38 @@ $(FLOORS_VENV)/.installed: requirements-floors.txt pyproject.toml
 ## pythonX.Y of the file). COLAB_TORCH_INDEX: an index for torch's CPU build (default: PyPI's build).
 test-colab: install
 	$(BIN)/python -m course colab $(COLAB_RUNTIME)
+
+## The course on the newest releases of its libraries, to learn it is about to break before a student does:
+## a fresh .venv-latest (LATEST_PYTHON), torch's newest CPU build (LATEST_TORCH from LATEST_TORCH_INDEX;
+## LATEST_TORCH_INDEX= takes it from pip's own indexes), then `pip install --upgrade` of every other name in requirements.txt
+## and the course; it prints the versions it got, runs the tests and nbval as `make test` does, then
+## executes every notebook and every zh-TW exercise notebook and fails on a deprecation warning that the
+## committed notebook does not show (python -m course latest warnings, into build/latest/).
+LATEST_PYTHON ?= python3.11
+LATEST_VENV ?= .venv-latest
+LATEST_BIN := $(LATEST_VENV)/bin
+LATEST_TORCH ?= torch
+LATEST_TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+LATEST_TEST_CACHE ?= build/latest/test-training-cache
+
+test-latest:
+	@command -v $(LATEST_PYTHON) >/dev/null 2>&1 || { \
+		echo "make test-latest: $(LATEST_PYTHON) not found. Fix: install Python 3.11, or name another with LATEST_PYTHON=python3.x" >&2; \
+		exit 1; }
+	rm -rf $(LATEST_VENV) $(LATEST_TEST_CACHE)
+	$(LATEST_PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_BIN)/pip install --quiet $(if $(LATEST_TORCH_INDEX),--index-url $(LATEST_TORCH_INDEX)) "$(LATEST_TORCH)"
+	names=$$($(LATEST_BIN)/python -m course latest requirements) && $(LATEST_BIN)/pip install --quiet --upgrade $$names
+	$(LATEST_BIN)/pip install --quiet --no-deps -e .
+	$(LATEST_BIN)/pip check
+	$(LATEST_BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(LATEST_BIN)/python -m course latest versions
+	status=0; \
+	COURSE_PROFILE=offline OMP_NUM_THREADS=1 COURSE_TRAINING_CACHE=$(LATEST_TEST_CACHE) $(LATEST_BIN)/python -m pytest \
+		-p no:cacheprovider -n $(TEST_PROCESSES) --dist loadscope --no-loadscope-reorder \
+		--nbval --nbval-current-env $(NBVAL_NOTEBOOKS) tests || status=1; \
+	$(LATEST_BIN)/python -m course latest warnings || status=1; \
+	exit $$status
 
 ## Run the exercise notebooks with every solution filled in: each must end all correct.
 solutions: install

@@ -15,6 +15,7 @@ COMMANDS = {
     "run": ("course.notebooks", "execute the notebooks headless (--solutions, --zh-tw, --in-place)"),
     "colab": ("course.colab.cli", "run every notebook in twins of Colab's and Kaggle's runtimes (make test-colab)"),
     "grade": ("course.grade.cli", "grade a class's exercise notebooks: grades, report, feedback"),
+    "latest": ("course.latest", "the course on the newest releases: requirements, versions, new deprecation warnings"),
     "site": ("course.site.cli", "build the website (site build) or check it in Chromium (site check)"),
     "zh-tw": ("course.i18n.zh_tw", "build or check the Traditional Chinese notebooks (notebooks/zh-TW/)"),
     "messages": ("course.i18n.messages", "extract, update and compile the message catalogs (helpers/locale)"),
