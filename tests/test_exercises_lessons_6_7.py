@@ -185,3 +185,31 @@ def test_the_template_check_catches_a_hint_translated_at_import():
     assert not marked_for_catalog(ast.parse('_("Count the batches.")').body[0].value)
     assert not marked_for_catalog(ast.parse('"Exercise 1"').body[0].value)
     assert marked_for_catalog(ast.parse('N_("Count the batches.")').body[0].value)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'predicted_label = classifier(sentence1 + " " + sentence2)["label"]',
+        'predicted_label = classifier(f"{sentence1} {sentence2}")["label"]',
+        'text = " ".join([sentence1, sentence2])\npredicted_label = classifier(text)["label"]',
+        'predicted_label = classifier("{} {}".format(sentence1, sentence2))[0]["label"]',
+    ],
+)
+def test_the_pair_joined_into_one_text_is_named_even_with_the_pairs_label(course, code):
+    """Exercise 1 judges how the pair was given, in the answer cell: joined into one text, the label
+    may still be the pair's, as it is for this pair on both profiles; the check says so all the same."""
+    from helpers.exercises.cells import answer_cells, record_cell
+
+    namespace = course.student(LESSON[7], lesson07.q1)
+    assert lesson07.q1.evaluate(namespace).status == "correct"
+    record_cell(code, None)
+    try:
+        message = lesson07.q1.evaluate(namespace).message
+        assert "read as one text" in message, message
+        record_cell('predicted_label = classifier({"text": sentence1, "text_pair": sentence2})["label"]', None)
+        assert lesson07.q1.evaluate(namespace).status == "correct"
+        record_cell('predicted_label = classifier(sentence1, text_pair=sentence2)["label"]', None)
+        assert lesson07.q1.evaluate(namespace).status == "correct"
+    finally:
+        answer_cells.pop("predicted_label", None)

@@ -9,6 +9,9 @@ import re
 
 # Name -> the error of the last cell that sets it, while that cell's last run failed.
 failed_cells: dict[str, BaseException] = {}
+# Name -> the code of the last cell that set it and ran without an error (for a check that judges
+# how an answer was computed, not only its value: lesson 7's pair read as one text).
+answer_cells: dict[str, str] = {}
 
 
 def assigned_names(code: str) -> set[str]:
@@ -44,8 +47,37 @@ def record_cell(code: str, error: BaseException | None) -> None:
     for name in assigned_names(code):
         if error is None:
             failed_cells.pop(name, None)
+            answer_cells[name] = code
         else:
             failed_cells[name] = error
+
+
+def joins_names(code: str, first: str, second: str) -> bool:
+    """Whether the code builds one string out of the names ``first`` and ``second``: ``a + " " + b``,
+    an f-string or ``str.format`` with both, or ``" ".join([a, b])``. A pair handed over as two
+    texts (``{"text": a, "text_pair": b}``, ``text_pair=b``) is not a join."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+
+    def names_in(node: ast.AST) -> set[str]:
+        return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
+
+    for node in ast.walk(tree):
+        joined = (
+            (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)))
+            or isinstance(node, ast.JoinedStr)
+            or (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("join", "format")
+                and isinstance(node.func.value, ast.Constant)
+            )
+        )
+        if joined and {first, second} <= names_in(node):
+            return True
+    return False
 
 
 def _after_cell(result) -> None:

@@ -14,6 +14,7 @@ from ..i18n import N_, _
 from . import Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
 from .answers import NOT_A_NUMBER, NOT_AN_ARRAY, as_array, number, softmax
 from .carry import type_name
+from .cells import answer_cells, joins_names
 
 # The pair exercise 1 gives as sentence1 and sentence2.
 PAIR = (
@@ -120,6 +121,10 @@ def check_predicted_label(answer, namespace) -> str:
         raise wrong(DEFAULT_NAME, answer=answer)
     if answer not in names:
         raise wrong(NOT_A_LABEL, answer=answer, names=", ".join(names))
+    # How the pair was given, read in the answer cell: joined into one text, the label may happen to
+    # be the pair's (it is, for this pair, on both profiles), but the model was asked something else.
+    if joins_names(answer_cells.get("predicted_label", ""), "sentence1", "sentence2"):
+        raise wrong(ONE_TEXT)
     if answer != expected:
         joined = id2label[int(logits_of(model, tokenizer, [f"{sentence1} {sentence2}"])[0].argmax())]
         if answer == joined:
