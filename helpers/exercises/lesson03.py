@@ -6,7 +6,7 @@ import math
 from functools import lru_cache
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from . import Exercise, ExerciseSet, Mistake, WrongAnswer, error_type, needs, wrong
 from .answers import whole_number
 from .carry import type_name
 
@@ -29,6 +29,11 @@ ROUND_UP = N_("the last, smaller batch counts too: round up, math.ceil(pairs / b
 THE_TRAINER = N_("that is the Trainer. Keep what trainer.train() returns: quick_run = trainer.train().")
 NOT_TRAIN_OUTPUT = N_("quick_run should be the TrainOutput that train() returns, not {type}.")
 WHOLE_EPOCHS = N_("it trained for whole epochs. Set max_steps=10 in TrainingArguments: it overrides num_train_epochs.")
+SLICED_TRAINING_DATA = N_(
+    "A KeyError on a number: the Trainer asked its training data for a row by position and found a dict. "
+    "tokenized_datasets['train'][:80] is a dict of columns: slicing a Dataset returns columns, not a smaller "
+    "Dataset. Use tokenized_datasets['train'].select(range(80)), the first 80 pairs as a Dataset."
+)
 
 
 @lru_cache(maxsize=4)
@@ -103,6 +108,14 @@ def check_quick_run(answer, namespace) -> str:
         "10 steps in {seconds:.1f} s, training loss {loss:.3f}. max_steps bounds a run "
         "whatever the data size: the way to test a set-up in seconds before the real run."
     ).format(seconds=seconds, loss=answer.training_loss)
+
+
+def explain_quick_run_failure(error: BaseException) -> str | None:
+    """The usual way the answer cell of exercise 3 fails: a slice of the training data, a dict of columns,
+    went to the Trainer as train_dataset, and its DataLoader asked that dict for row 0, 1... by position."""
+    if error_type(error) == "KeyError" and str(error).strip().isdigit():
+        return _(SLICED_TRAINING_DATA)
+    return None
 
 
 q1 = Exercise(
@@ -181,6 +194,7 @@ q3 = Exercise(
         "quick_run = trainer.train()."
     ),
     solution_code=QUICK_RUN,
+    explain_failure=explain_quick_run_failure,
     mistakes=(
         Mistake(QUICK_RUN.replace("quick_run = trainer.train()", "quick_run = trainer.train"), NOT_TRAIN_OUTPUT),
         Mistake(QUICK_RUN.replace("quick_run = trainer.train()", "quick_run = trainer"), THE_TRAINER),

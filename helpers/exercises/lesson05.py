@@ -216,10 +216,12 @@ q1 = Exercise(
     answer_name="compute_metrics_prf",
     checker=check_compute_metrics_prf,
     probe=run_compute_metrics,
+    # No evaluate.load('precision') here: that metric is a script on the Hub, which the offline profile cannot reach.
     hint_text=N_(
-        "Take the argmax of the logits over axis=-1, then either add the two missing scores with "
-        "evaluate.load('precision') and evaluate.load('recall'), or use sklearn.metrics' precision_score and "
-        "recall_score(labels, predictions)."
+        "Take the argmax of the logits over axis=-1 and start from metric.compute(...), as in notebook 5. Then add "
+        "precision and recall with sklearn.metrics' precision_score(labels, predictions) and "
+        "recall_score(labels, predictions), or count them with NumPy: precision = true positives / pairs predicted 1, "
+        "recall = true positives / pairs labelled 1."
     ),
     solution_code="""
         from sklearn.metrics import precision_score, recall_score
