@@ -189,3 +189,36 @@ def shared_course(tmp_path_factory) -> Course:
     if "course" not in _courses:
         _courses["course"] = Course(tmp_path_factory.mktemp("course"))
     return _courses["course"]
+
+
+@contextlib.contextmanager
+def notebook_shell(namespace: dict, monkeypatch):
+    """An IPython shell with ``namespace``'s names, whose cells are followed as in a notebook's kernel
+    (helpers.exercises.watch_answer_cells); the hooks it installs and the failed cells it records are
+    undone afterwards."""
+    import sys
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from helpers.exercises import failed_cells, watch_answer_cells
+
+    # The shell makes its namespace the __main__ module and installs hooks: all restored afterwards.
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    monkeypatch.setattr(sys, "displayhook", sys.displayhook)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    shell = InteractiveShell.instance()
+    shell.user_ns.update(namespace)
+    failed_cells.clear()
+    assert watch_answer_cells(shell)
+    try:
+        yield shell
+    finally:
+        failed_cells.clear()
+        InteractiveShell.clear_instance()
+
+
+def run_cell(shell, code: str, capsys) -> str:
+    """Run ``code`` in the shell as a notebook cell; what it printed."""
+    capsys.readouterr()
+    shell.run_cell(textwrap.dedent(code))
+    return capsys.readouterr().out

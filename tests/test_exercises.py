@@ -11,7 +11,6 @@ import json
 import math
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -23,12 +22,14 @@ from answers import (
     exercises_of,
     gives,
     lesson_module,
+    notebook_shell,
     run,
+    run_cell,
     shared_course,
     trains,
 )
 from course.catalog import LESSONS, ROOT
-from helpers.exercises import ____, failed_cells, lesson01, lesson02, lesson05, watch_answer_cells
+from helpers.exercises import ____, lesson01, lesson02, lesson05
 from helpers.exercises.carry import dumps, loads
 from helpers.i18n import set_language
 
@@ -376,26 +377,9 @@ def test_the_exercises_of_each_lesson_are_its_modules():
 
 @pytest.fixture
 def notebook(course, monkeypatch):
-    """An IPython shell with notebook 1's names, whose cells are followed as in a notebook's kernel."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    # The shell makes its namespace the __main__ module and installs hooks: all restored afterwards.
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    monkeypatch.setattr(sys, "displayhook", sys.displayhook)
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    shell = InteractiveShell.instance()
-    shell.user_ns.update(course.namespace(LESSON[1]))
-    failed_cells.clear()
-    assert watch_answer_cells(shell)
-    yield shell
-    failed_cells.clear()
-    InteractiveShell.clear_instance()
-
-
-def run_cell(shell, code: str, capsys) -> str:
-    capsys.readouterr()
-    shell.run_cell(textwrap.dedent(code))
-    return capsys.readouterr().out
+    """An IPython shell with notebook 1's exercise names, whose cells are followed as in a notebook's kernel."""
+    with notebook_shell(course.namespace(LESSON[1]), monkeypatch) as shell:
+        yield shell
 
 
 # Lesson 1, exercise 2, as students wrote it: the collator also gets the text columns and raises.

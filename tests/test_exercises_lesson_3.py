@@ -6,14 +6,11 @@ and in Chinese, also when the class grader judges the carried error in a kernel 
 
 from __future__ import annotations
 
-import sys
-import textwrap
-
 import pytest
 
-from answers import shared_course
+from answers import notebook_shell, run_cell, shared_course
 from course.catalog import LESSONS
-from helpers.exercises import CarriedError, failed_cells, lesson03, watch_answer_cells
+from helpers.exercises import CarriedError, lesson03
 from helpers.exercises.carry import dumps, loads
 from helpers.i18n import _, set_language
 
@@ -34,25 +31,8 @@ def course(tmp_path_factory):
 @pytest.fixture
 def notebook(course, monkeypatch):
     """An IPython shell with notebook 3's exercise names, whose cells are followed as in a notebook's kernel."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    # The shell makes its namespace the __main__ module and installs hooks: all restored afterwards.
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    monkeypatch.setattr(sys, "displayhook", sys.displayhook)
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    shell = InteractiveShell.instance()
-    shell.user_ns.update(course.namespace(LESSON[3]))
-    failed_cells.clear()
-    assert watch_answer_cells(shell)
-    yield shell
-    failed_cells.clear()
-    InteractiveShell.clear_instance()
-
-
-def run_cell(shell, code: str, capsys) -> str:
-    capsys.readouterr()
-    shell.run_cell(textwrap.dedent(code))
-    return capsys.readouterr().out
+    with notebook_shell(course.namespace(LESSON[3]), monkeypatch) as shell:
+        yield shell
 
 
 def in_chinese(template: str) -> str:

@@ -454,6 +454,12 @@ def sandbox(tmp_path, monkeypatch):
     return tmp_path
 
 
+def cell_starting(sandbox: Path, name: str, start: str) -> int:
+    """The index of the English notebook's cell whose text starts with ``start`` (cells move as lessons grow)."""
+    cells = json.loads((sandbox / "notebooks" / name).read_text(encoding="utf-8"))["cells"]
+    return next(index for index, cell in enumerate(cells) if source(cell).startswith(start))
+
+
 def change_english_cell(sandbox: Path, name: str, index: int, old: str, new: str) -> None:
     path = sandbox / "notebooks" / name
     notebook = json.loads(path.read_text(encoding="utf-8"))
@@ -464,17 +470,19 @@ def change_english_cell(sandbox: Path, name: str, index: int, old: str, new: str
 
 
 def test_a_changed_english_cell_stops_the_build_naming_notebook_and_cell(sandbox, capsys):
-    change_english_cell(sandbox, "03_trainer_training.ipynb", 14, "every 10 steps", "every 20 steps")
+    index = cell_starting(sandbox, "03_trainer_training.ipynb", "## Training arguments")
+    change_english_cell(sandbox, "03_trainer_training.ipynb", index, "every 10 steps", "every 20 steps")
     assert build_zh_tw.main([]) == 1
     error = capsys.readouterr().err
-    assert "notebooks/03_trainer_training.ipynb cell 14 ('## Training arguments')" in error
+    assert f"notebooks/03_trainer_training.ipynb cell {index} ('## Training arguments')" in error
     assert "no zh-TW translation" in error
     assert "stale translation" in error  # the old block no longer matches any cell
     assert not (sandbox / "notebooks" / "zh-TW").exists(), "nothing is written while a cell is untranslated"
 
 
 def test_add_missing_carries_the_old_translation_marked_for_review(sandbox, capsys):
-    change_english_cell(sandbox, "03_trainer_training.ipynb", 14, "every 10 steps", "every 20 steps")
+    index = cell_starting(sandbox, "03_trainer_training.ipynb", "## Training arguments")
+    change_english_cell(sandbox, "03_trainer_training.ipynb", index, "every 10 steps", "every 20 steps")
     assert build_zh_tw.main(["add-missing"]) == 0
     added = (sandbox / "translations" / "zh-TW" / "03_trainer_training.md").read_text(encoding="utf-8")
     block = added[added.rindex("<!-- en -->") :]
@@ -495,7 +503,7 @@ def test_add_missing_carries_the_old_translation_marked_for_review(sandbox, caps
     )
     assert build_zh_tw.main([]) == 0
     rebuilt = load(sandbox / "notebooks" / "zh-TW" / "03_trainer_training.ipynb")
-    assert "每 20 步記錄一次損失" in source(rebuilt[14])
+    assert "每 20 步記錄一次損失" in source(rebuilt[index])
 
 
 def test_a_changed_code_cell_loses_its_outputs_until_the_twin_is_executed_again(sandbox):
