@@ -1,6 +1,7 @@
 """The class grader's stages, one at a time: finding a notebook's lesson and answers, what can change
-a training, the training cache restoring exactly what training gave, the points file, the LMS
-rosters, the sandbox's choice, and (one kernel, without the sandbox) what the sandbox is for."""
+a training, the training cache restoring exactly what training gave, the points file, the sandbox's
+choice, and (one kernel, without the sandbox) what the sandbox is for. The LMS rosters and import
+files: test_lms_formats.py."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import pytest
 
 from course.grade import synthetic as sc
 from course.grade.lessons import Lesson, course_lessons
-from course.grade.lms import RosterError, match, read_roster, write_import
 from course.grade.plan import affects_training, changes_training, course_plan, names_up_to, student_plan, template_cells
 from course.grade.points import COURSE_POINTS, PointsError, read_points
 from course.grade.sandbox import SandboxError, choose
@@ -187,54 +187,6 @@ def test_an_unlisted_exercise_is_worth_one_point(tmp_path):
     points = read_points(path, course_lessons())
     assert points[("01_tokenization", "q3")] == 5 and points[("01_tokenization", "q1")] == 1
     assert points[("02_training_arguments", "q3")] == 1
-
-
-# --- LMS rosters -------------------------------------------------------------------------------------
-
-CANVAS = (
-    "Student,ID,SIS User ID,SIS Login ID,Section,Exercises (123)\n"
-    "    Points Possible,,,,,28\n"
-    '"Chen, Ada",12345,s1,ada,Section A,\n'
-    '"Lin, Bo",23456,s2,bo,Section A,\n'
-    '"Wu, Cai",34567,s3,cai,Section A,\n'
-)
-
-
-def totals(points: float) -> dict:
-    return {"points": points, "max_points": 28.0, "correct": 3, "exercises": 21}
-
-
-def test_canvas_folders_match_by_id_or_name_and_the_others_are_listed(tmp_path):
-    path = tmp_path / "canvas.csv"
-    path.write_text(CANVAS, encoding="utf-8")
-    roster = match(read_roster(path), ["chenada_12345", "Bo Lin", "zed"])
-    assert roster.kind == "canvas"
-    assert roster.matched == {"chenada_12345": 0, "Bo Lin": 1}
-    assert roster.folders == ["zed"] and roster.entries == ["Wu, Cai (34567)"]
-    written = write_import(tmp_path, roster, {"chenada_12345": totals(28), "Bo Lin": totals(4.5)}, "Trainer course")
-    assert written.read_text(encoding="utf-8").splitlines() == [
-        "Student,ID,SIS User ID,SIS Login ID,Section,Trainer course",
-        "Points Possible,,,,,28",
-        '"Chen, Ada",12345,s1,ada,Section A,28',
-        '"Lin, Bo",23456,s2,bo,Section A,4.5',
-    ]
-
-
-@pytest.mark.parametrize(
-    "text, message",
-    [
-        ("name,score\nada,1\n", "neither a Canvas Gradebook export"),
-        ("Identifier,Full name,Grade\n", "lists no student"),
-    ],
-)
-def test_a_roster_that_is_neither_canvas_nor_moodle_names_the_fix(tmp_path, text, message):
-    path = tmp_path / "roster.csv"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(RosterError, match="Fix:") as caught:
-        read_roster(path)
-    assert message in str(caught.value)
-    with pytest.raises(RosterError, match="no roster at"):
-        read_roster(tmp_path / "missing.csv")
 
 
 # --- the sandbox -------------------------------------------------------------------------------------

@@ -72,10 +72,28 @@ def parse_args(argv, prog=None):
     parser.add_argument(
         "--roster", type=Path, help="the class list as Canvas or Moodle exports it: writes its import file"
     )
-    parser.add_argument("--assignment", default="Trainer course exercises", help="the assignment's name for Canvas")
+    parser.add_argument(
+        "--assignment",
+        default="Trainer course exercises",
+        help="Canvas: the roster's assignment column to grade (scaled to its points possible), or a new one's name",
+    )
+    parser.add_argument(
+        "--replace-comments", action="store_true", help="Moodle: replace feedback comments already on the worksheet"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="kernels at a time (default: cores)")
-    parser.add_argument("--cell-timeout", type=int, default=60, help="seconds for one answer cell or check")
-    parser.add_argument("--notebook-timeout", type=int, default=900, help="seconds for one notebook in all")
+    parser.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=60,
+        help="seconds one answer cell or check may take at least (default 60); a cell may also take "
+        "five times what the course's solution of it takes on this machine, when that is more",
+    )
+    parser.add_argument(
+        "--notebook-timeout",
+        type=int,
+        default=900,
+        help="seconds for one notebook in all, at least (default 900; or five times the solutions' run)",
+    )
     parser.add_argument("--cache", type=Path, help="trained models to reuse (default: OUT/.training-cache)")
     parser.add_argument("--no-cache", action="store_true", help="train every time, reuse nothing")
     args = parser.parse_args(argv)
@@ -98,7 +116,7 @@ def main(argv=None, prog=None) -> int:
         check_folders(args.submissions, args.out, args.cache)
         sandbox = choose(args.sandbox, hidden=[args.submissions, args.out], readable=[cache] if cache else [])
         points = read_points(args.points or COURSE_POINTS, lessons)
-        roster = read_roster(args.roster) if args.roster else None
+        roster = read_roster(args.roster, args.assignment) if args.roster else None
     except (UsageError, SandboxError, PointsError, RosterError) as error:
         print(f"course grade: {error}", file=sys.stderr)
         return 2
@@ -136,7 +154,13 @@ def main(argv=None, prog=None) -> int:
     if roster is not None:
         match(roster, folder.students)
         totals = {row["student"]: row for row in summary}
-        lms_file = write_import(args.out, roster, totals, args.assignment).name
+        written = write_import(args.out, roster, totals, args.assignment, args.replace_comments)
+        lms_file = written.path.name
+        for line in written.lines:
+            say(line)
+        for note in roster.notes:
+            say(f"note: {note}")
+        notes += [*written.lines, *roster.notes]
         for name in roster.folders:
             say(f"note: roster: the folder {name!r} is not on {roster.file}; it is not in {lms_file}")
         for name in roster.entries:

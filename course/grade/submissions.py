@@ -32,8 +32,11 @@ class Job:
     folder: str | None = None  # the student's folder, copied for the kernel (None: the notebook alone)
 
 
-# A file of Canvas's "Download submissions": lastfirst_[LATE_]userid_submissionid_original-name.
-CANVAS_FILE = re.compile(r"^(?P<name>[^_/]+)_(?:LATE_)?(?P<id>\d+)_\d+_(?P<file>.+)$")
+# A file of Moodle's "Download all submissions" without "Download submissions in folders"
+# (mod/assign/classes/downloader.php): "<full name>_<participant number>_assignsubmission_file_<file>"
+# ("<group name>_<group id>_..." where students submit in groups); Moodle replaces "_" in names by " ".
+MOODLE_FILE = re.compile(r"^(?P<student>[^_]*(?:_\d+)?_assignsubmission_[a-z]+)_(?P<file>.+)$")
+DIGITS = re.compile(r"[0-9]+")
 # A zh-TW notebook chooses its language in its banner cell.
 ZH_TW_LINE = re.compile(r"set_language\(\s*[\"']zh[-_]tw[\"']\s*\)", re.IGNORECASE)
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -167,19 +170,49 @@ def read_notebook(path: Path):
         return None, one_line(f"{type(error).__name__}: {error}", 160)
 
 
+def canvas_file(name: str) -> tuple[str, str] | None:
+    """(student, file name) for a file of Canvas's "Download Submissions", None for any other name.
+
+    Canvas (lib/content_zipper.rb) names each file ``<lastfirst>[_LATE]_<user id>_<file id>_<file>``,
+    where lastfirst keeps letters, digits and "_" but never an all-digit part; with anonymous grading,
+    ``[LATE_]anon_<anonymous id>_<file id>_<file>``. Canvas reads a name back by taking its first two
+    all-digit parts between underscores as the user and file ids (app/models/assignment.rb,
+    infer_comment_context_from_filename); so does this, and ``late`` counts in either case.
+    """
+    parts = name.split("_")
+    rest = parts[1:] if parts[0].lower() == "late" else parts
+    if len(rest) >= 4 and rest[0] == "anon" and rest[1] and DIGITS.fullmatch(rest[2]):
+        return f"anon_{rest[1]}", "_".join(rest[3:])
+    ids = [index for index, part in enumerate(parts) if DIGITS.fullmatch(part)][:2]
+    if len(ids) < 2 or ids[1] != ids[0] + 1 or ids[0] == 0 or ids[1] == len(parts) - 1:
+        return None
+    person = parts[: ids[0]]
+    if len(person) > 1 and person[-1].lower() == "late":
+        person = person[:-1]
+    return f"{'_'.join(person)}_{parts[ids[0]]}", "_".join(parts[ids[1] + 1 :])
+
+
+def lms_file(name: str) -> tuple[str, str] | None:
+    """(student, file name) for a file of an LMS's flat download (Moodle's, then Canvas's), None else."""
+    found = MOODLE_FILE.match(name)
+    if found:
+        return found["student"], found["file"]
+    return canvas_file(name)
+
+
 def discover(submissions: Path, lessons: dict[str, Lesson]) -> ClassFolder:
-    """Students (one folder each, or Canvas's flat files, grouped by student), their gradable
+    """Students (one folder each, or an LMS's flat files, grouped by student), their gradable
     notebooks, and a note for everything else."""
     found = ClassFolder([], [], {}, [])
     for entry in sorted(submissions.iterdir()):
         if not visible(entry):
             continue
-        if entry.is_file() and CANVAS_FILE.match(entry.name):
-            match = CANVAS_FILE.match(entry.name)
-            student = f"{match['name']}_{match['id']}"
+        owner = lms_file(entry.name) if entry.is_file() else None
+        if owner:
+            student, name = owner
             if student not in found.students:
                 found.students.append(student)
-            add_file(found, student, None, entry, lessons, display=f"{student}/{match['file']}")
+            add_file(found, student, None, entry, lessons, display=f"{student}/{name}")
             continue
         if not entry.is_dir():
             found.notes.append(
@@ -201,7 +234,7 @@ def add_file(
     found: ClassFolder, student: str, folder: Path | None, path: Path, lessons: dict[str, Lesson], display: str = ""
 ) -> None:
     """A job for a gradable notebook; a note (and for a broken notebook of a known lesson, error rows) else.
-    ``folder`` is the student's folder (None for a file of Canvas's flat download)."""
+    ``folder`` is the student's folder (None for a file of an LMS's flat download)."""
     display = display or f"{student}/{path.relative_to(folder).as_posix()}"
     if path.suffix.lower() != ".ipynb":
         found.notes.append(f"{display}: not a notebook (.ipynb), skipped")
