@@ -38,7 +38,7 @@ TEST_PROCESSES ?= 2
 test: lint install
 	rm -rf $(TEST_CACHE)
 	COURSE_PROFILE=offline OMP_NUM_THREADS=1 COURSE_TRAINING_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest -n $(TEST_PROCESSES) \
-		--dist loadscope --no-loadscope-reorder --nbval --nbval-current-env $(NBVAL_NOTEBOOKS) tests
+		--dist loadscope --no-loadscope-reorder --durations=20 --nbval --nbval-current-env $(NBVAL_NOTEBOOKS) tests
 
 ## The fast tier only (seconds): no training, no kernel, no second Python.
 test-fast: install

@@ -76,3 +76,27 @@ def pytest_collection_modifyitems(items) -> None:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.notebooks)
             item.add_marker(pytest.mark.slow)
+
+
+# Seconds per scope (a notebook, a test module), summed from every report; with pytest-xdist the
+# workers' reports reach the controlling process, which prints the table at the end.
+SCOPE_SECONDS: dict[str, float] = {}
+SLOWEST_SHOWN = 20
+
+
+def pytest_runtest_logreport(report) -> None:
+    scope = report.nodeid.split("::", 1)[0]
+    SCOPE_SECONDS[scope] = SCOPE_SECONDS.get(scope, 0.0) + report.duration
+
+
+def slowest_scopes(seconds: dict[str, float], count: int = SLOWEST_SHOWN) -> list[str]:
+    """The ``count`` slowest notebooks and test modules, as lines ``  123.4 s  path``."""
+    ranked = sorted(seconds.items(), key=lambda item: item[1], reverse=True)[:count]
+    return [f"{total:8.1f} s  {scope}" for scope, total in ranked]
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if len(SCOPE_SECONDS) > 1:
+        terminalreporter.section(f"the {SLOWEST_SHOWN} slowest notebooks and test modules (seconds of one process)")
+        for line in slowest_scopes(SCOPE_SECONDS):
+            terminalreporter.write_line(line)

@@ -19,17 +19,20 @@ from pathlib import Path
 
 import pytest
 
+from answers import shared_course
+from course.catalog import LESSONS as COURSE_LESSON_LIST
 from course.grade import synthetic as sc
 from course.training_cache import CACHE_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow  # the grader runs kernels: minutes
 
-CELL_TIMEOUT_S = 30
+CELL_TIMEOUT_S = 10  # at least; an answer cell may take five times the solution of it here
 LOOP_FOREVER = (
     "while True:\n    try:\n        pass\n    except KeyboardInterrupt:  # even Ctrl-C does not stop it\n        pass"
 )
 LESSONS = sc.exercise_stems()  # 01_tokenization ... 07_use_and_share
+COURSE_LESSONS = {lesson.number: lesson for lesson in COURSE_LESSON_LIST}
 
 
 def solutions(stem: str, edition: str = "") -> dict[str, str]:
@@ -85,7 +88,28 @@ def escaping_answers(port: int, outside: Path, victim: Path) -> dict[str, str]:
     }
 
 
-def build_small_class(folder: Path, listener: Listener, outside: Path) -> None:
+def typed_answers(course) -> dict[str, dict[str, str]]:
+    """tom: the right answers of lessons 1 and 2 typed in, as copied from the solutions' outputs (the
+    course's own checks compute them here, on the course's notebooks). Exercise 1 of lesson 2, a
+    configuration, has no variant: the same dict typed in is the solution."""
+    from helpers.exercises import lesson01, lesson02
+
+    first, second = course.namespace(COURSE_LESSONS[1]), course.namespace(COURSE_LESSONS[2])
+    return {
+        LESSONS[0]: {
+            "q1": f"segment_b_start = {lesson01.segment_b_start_of(first)}",
+            "q2": f"pad_count = {lesson01.pad_count_of(first)}",
+            "q3": f"tokens_saved = {lesson01.tokens_saved_of(first)}",
+        },
+        LESSONS[1]: {
+            "q1": sc.solution("lesson02", "q1"),
+            "q2": f"total_steps = {lesson02.total_steps_of(second)}",
+            "q3": f"lr_at_step_100 = {lesson02.lr_of(second):.4g}",
+        },
+    }
+
+
+def build_small_class(folder: Path, listener: Listener, outside: Path, typed: dict[str, dict[str, str]]) -> None:
     """The issue's students, and those who try to forge a verdict or to leave the sandbox."""
     template = sc.template_path
     # ada: every solution, every lesson.
@@ -132,17 +156,21 @@ def build_small_class(folder: Path, listener: Listener, outside: Path) -> None:
     sc.write(finn, folder / FINN / "Downloads" / "Copy of 練習 1 (1).ipynb")
     sc.write(sc.student_notebook(template(LESSONS[0]), forging_answers()), folder / "mallory" / "lesson1.ipynb")
     victim = folder / "ada" / f"{LESSONS[0]}_exercises.ipynb"
+    # tom: every right number typed in (lessons 1 and 2).
+    for stem, answers in typed.items():
+        sc.write(sc.student_notebook(template(stem), answers), folder / "tom" / f"{stem}_exercises.ipynb")
     grace = escaping_answers(listener.port, outside, victim)
     sc.write(sc.student_notebook(template(LESSONS[0]), grace), folder / "grace" / "lesson1.ipynb")
 
 
 # A Moodle grading worksheet: Finn matches by his participant number, eve by name, Zoe has no folder.
+# Moodle's header as its worksheet has it (sources: tests/fixtures/lms/README.md): "Maximum Grade".
 MOODLE_WORKSHEET = (
-    "Identifier,Full name,Email address,Status,Grade,Maximum grade,Grade can be changed,"
+    "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
     "Last modified (submission),Last modified (grade),Feedback comments\n"
-    "Participant 1234,Finn Wu,finn@example.edu,Submitted,,100.00,Yes,,,\n"
-    "Participant 4444,Eve,eve@example.edu,Submitted,,100.00,Yes,,,\n"
-    "Participant 5555,Zoe Unknown,zoe@example.edu,No submission,,100.00,Yes,,,\n"
+    "Participant 1234,Finn Wu,finn@example.edu,Submitted for grading,,100.00,Yes,-,-,\n"
+    "Participant 4444,Eve,eve@example.edu,Submitted for grading,,100.00,Yes,-,-,\n"
+    "Participant 5555,Zoe Unknown,zoe@example.edu,No submission,,100.00,Yes,-,-,\n"
 )
 
 
@@ -194,7 +222,17 @@ ANSWER_NAMES = {
 }
 
 
-STUDENTS = ("ada", "ben", "cleo", "dan", "eve", FINN, "grace", "mallory")
+STUDENTS = ("ada", "ben", "cleo", "dan", "eve", FINN, "grace", "mallory", "tom")
+# tom's typed answers: right for the notebook's inputs, and the same on the variant drawn for him.
+TYPED = "Not quite: right for the notebook's {}, but your cell gives the same answer for "
+TOM = {
+    (LESSONS[0], "q1"): ("wrong", TYPED.format("pair")),
+    (LESSONS[0], "q2"): ("wrong", TYPED.format("training pairs 8 to 15")),
+    (LESSONS[0], "q3"): ("wrong", TYPED.format("validation split")),
+    (LESSONS[1], "q1"): ("correct", ADA[(LESSONS[1], "q1")]),
+    (LESSONS[1], "q2"): ("wrong", TYPED.format("run")),
+    (LESSONS[1], "q3"): ("wrong", TYPED.format("step and rate")),
+}
 
 
 def expected_grades() -> dict[tuple[str, str, str], tuple[str, str]]:
@@ -235,11 +273,12 @@ def expected_grades() -> dict[tuple[str, str, str], tuple[str, str]]:
     expected[("dan", LESSONS[1], "q2")] = ("wrong", "Not quite: that is the number of batches.")
     expected[("dan", LESSONS[1], "q3")] = blank("lr_at_step_100")
     expected[("eve", LESSONS[0], "q1")] = ("correct", ADA[(LESSONS[0], "q1")])
-    expected[("eve", LESSONS[0], "q2")] = ("error", f"the answer cell did not finish within {CELL_TIMEOUT_S} s")
+    # Its limit follows the solution's time on this machine (tests/test_grade_timeouts.py): no number here.
+    expected[("eve", LESSONS[0], "q2")] = ("error", " s, in two runs (the limit: five times what the course's solution")
     expected[("eve", LESSONS[0], "q3")] = ("correct", ADA[(LESSONS[0], "q3")])
     expected[("eve", LESSONS[4], "q1")] = (
         "error",
-        f"reading the answer (calling it on the check's inputs) did not finish within {CELL_TIMEOUT_S} s",
+        " s, in two runs (the limit: five times what the course's solution takes on the grading machine",
     )
     expected[("eve", LESSONS[4], "q2")] = blank("best_epoch")
     expected[("eve", LESSONS[4], "q3")] = blank("overfitting_choice")
@@ -260,6 +299,8 @@ def expected_grades() -> dict[tuple[str, str, str], tuple[str, str]]:
         "the answer cell raised OSError: [Errno 30] Read-only file system",
     )
     expected[("grace", LESSONS[0], "q3")] = ("error", "the answer cell raised FileNotFoundError: [Errno 2]")
+    for (stem, exercise), grade in TOM.items():
+        expected[("tom", stem, exercise)] = grade
     return expected
 
 
@@ -297,7 +338,7 @@ def graded_class(tmp_path_factory):
     outside = ROOT / "build" / f"written-by-a-student-{folder.name}.txt"  # a folder the sandbox shows, read-only
     outside.parent.mkdir(exist_ok=True)
     listener = Listener()
-    build_small_class(submissions, listener, outside)
+    build_small_class(submissions, listener, outside, typed_answers(shared_course(tmp_path_factory)))
     roster = folder / "moodle-worksheet.csv"
     roster.write_text(MOODLE_WORKSHEET, encoding="utf-8")
     before = folder_digest(submissions)
@@ -317,7 +358,17 @@ def graded_class(tmp_path_factory):
 
 def test_every_grade_of_the_small_class(graded_class):
     columns, rows = read_csv(graded_class["out"] / "grades.csv")
-    assert columns == ["student", "lesson", "exercise", "status", "points", "max_points", "language", "message"]
+    assert columns == [
+        "student",
+        "lesson",
+        "exercise",
+        "status",
+        "points",
+        "max_points",
+        "language",
+        "message",
+        "notebook_inputs_only",
+    ]
     expected = expected_grades()
     assert [(r["student"], r["lesson"], r["exercise"]) for r in rows] == sorted(expected)
     mismatches = []
@@ -327,6 +378,8 @@ def test_every_grade_of_the_small_class(graded_class):
         if row["status"] != status or message not in row["message"] or not starts:
             mismatches.append(f"{row}: expected {status}, {message!r}")
     assert not mismatches, "\n".join(mismatches)
+    typed = {(row["student"], row["lesson"], row["exercise"]) for row in rows if row["notebook_inputs_only"] == "yes"}
+    assert typed == {("tom", stem, exercise) for (stem, exercise), (status, _) in TOM.items() if status == "wrong"}
 
 
 def test_points_follow_grading_toml_and_each_student_has_a_language(graded_class):
@@ -351,6 +404,7 @@ def test_the_summary_counts_correct_exercises_and_points_out_of_all(graded_class
         ("eve", "2", exercises, "3", most),
         ("grace", "0", exercises, "0", most),
         ("mallory", "0", exercises, "0", most),
+        ("tom", "1", exercises, "1", most),
     ]
 
 
@@ -359,8 +413,11 @@ def test_the_report_has_its_plot_and_the_common_mistakes(graded_class):
     image = page.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
     assert base64.b64decode(image).startswith(b"\x89PNG")
     row = page.split(f"<td>{LESSONS[0]} q1 (segment_b_start)</td>", 1)[1].split("</tr>", 1)[0]
-    assert '<td class="num">1</td><td class="num">3 (38%)</td>' in row  # 1 point; ada, eve, finn of eight
+    assert '<td class="num">1</td><td class="num">3 (33%)</td>' in row  # 1 point; ada, eve, finn of nine
+    # cleo's and tom's answers are wrong, tom's right on the notebook's pair only.
+    assert '<td class="num">2</td><td class="num">1</td>' in row
     assert "<b>1&times;</b> Not quite: that position holds the [SEP]" in row
+    assert "<b>1&times;</b> Not quite: right for the notebook&#39;s pair, but your cell gives the same answer" in row
     assert '<td class="num">28 / 28</td><td><a href="feedback/ada.html">page</a></td>' in page
 
 
@@ -392,6 +449,8 @@ def test_feedback_pages_are_in_each_students_language(graded_class):
     assert "總分：4 分，滿分 28 分（21 題中答對 3 題）。" in finn
     assert "答對了！句子 2 從位置 13 開始。" in finn and "想再看一次檢查的結果" in finn
     assert "Correct!" not in finn and "Not answered" not in finn
+    tom = (pages / "tom.html").read_text(encoding="utf-8")  # his typed answers: the message, not the variant
+    assert "right for the notebook&#39;s pair, but your cell gives the same answer for another pair" in tom
 
 
 def test_the_moodle_import_file_has_the_matched_students_and_lists_the_others(graded_class):
@@ -463,7 +522,9 @@ def test_a_missing_folder_or_an_output_inside_it_is_refused(tmp_path):
 
 def test_without_the_sandbox_the_same_cells_get_out(tmp_path):
     """What the sandbox is for: graded with --sandbox off, grace's cells reach the network, write outside
-    their folder and delete a file in SUBMISSIONS (here a throwaway class), and so get her answers right."""
+    their folder and delete a file in SUBMISSIONS (here a throwaway class), and so get her answers right:
+    the first two on both runs of each cell (as it is, then on her variant of its inputs); the third deleted
+    the file on its first run, so its second run raises."""
     submissions, outside = tmp_path / "class", tmp_path / "outside.txt"
     victim = submissions / "victim.txt"
     listener = Listener()
@@ -476,5 +537,10 @@ def test_without_the_sandbox_the_same_cells_get_out(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith("sandbox: none (--sandbox off)")
     _, rows = read_csv(tmp_path / "out" / "grades.csv")
-    assert [row["status"] for row in rows] == ["correct"] * 3
-    assert outside.read_text() == "escaped" and not victim.exists() and listener.connections == 1
+    assert [(row["status"], row["notebook_inputs_only"]) for row in rows] == [
+        ("correct", ""),
+        ("correct", ""),
+        ("wrong", "yes"),
+    ]
+    assert "but on the validation pairs in another order your cell raised FileNotFoundError" in rows[2]["message"]
+    assert outside.read_text() == "escaped" and not victim.exists() and listener.connections == 2

@@ -171,14 +171,15 @@ def test_an_unknown_language_names_the_choices():
 
 
 def test_the_checks_speak_chinese(chinese, capsys):
-    lesson02.q2.check({"total_steps": 690})
+    run = {"train_pairs": 3668, "batch_size": 16, "epochs": 3, "accumulation": 2}  # notebook 2's run
+    lesson02.q2.check({**run, "total_steps": 690})
     lesson02.q2.hint()
-    lesson02.progress({"total_steps": 690})
+    lesson02.progress({**run, "total_steps": 690})
     lines = capsys.readouterr().out.splitlines()
     assert (
         lines[0] == "練習 2：還不對。這是批次的數量。設定 gradient_accumulation_steps=2 時，每 2 個批次才更新一次參數。"
     )
-    assert lines[1].startswith("練習 2 的提示：每個 epoch 有 math.ceil(3668 / 16) 個批次")
+    assert lines[1].startswith("練習 2 的提示：每個 epoch 有 math.ceil(train_pairs / batch_size) 個批次")
     assert lines[2:] == [
         "答對 0/3 題",
         "  尚未完成：練習 1（every_50_steps）：還沒作答",

@@ -31,3 +31,11 @@ def test_every_lesson_notebook_that_trains_starts_first():
     assert len(training) >= 5, training  # lessons 3 to 7
     unlisted = [scope for scope in training if scope not in LONGEST_FIRST]
     assert not unlisted, f"these notebooks train: add them to course/testing.py LONGEST_FIRST: {unlisted}"
+
+
+def test_the_slowest_scopes_come_first_and_only_the_slowest():
+    from course.testing import slowest_scopes
+
+    seconds = {f"tests/test_{n}.py": float(n) for n in range(30)}
+    lines = slowest_scopes(seconds, count=3)
+    assert lines == ["    29.0 s  tests/test_29.py", "    28.0 s  tests/test_28.py", "    27.0 s  tests/test_27.py"]

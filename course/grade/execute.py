@@ -3,18 +3,26 @@ fresh (sandboxed) kernel, until each answer is carried out as data. And the clas
 kernels at a time: the lessons' course kernels fill the training cache, the students' kernels
 run, then each lesson's course kernel judges what its students' kernels carried.
 
-A cell that hangs or kills the kernel decides its exercise (``error``) and the notebook runs
-again without it, within the notebook's time limit in all. Nothing a student's kernel prints
+How long an answer cell may take follows what the course's own solution of it takes on this
+machine, under the same load: before a lesson's students run, its solutions run once as a
+student's would (:func:`time_solutions`), and each answer cell (and the reading of its answer)
+may take :data:`SOLUTION_FACTOR` times as long as the solution's, or ``--cell-timeout`` where that
+is more. A slower or busier machine makes both slower, so it changes times, never verdicts. A
+cell that runs out of time gets a second run of the notebook with twice its limit; a cell that
+hangs again, or kills the kernel, decides its exercise (``error``) and the notebook runs again
+without it, within the notebook's time limit in all. Nothing a student's kernel prints
 is read but the lines of the grader's own carry cells, and those only as data.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import importlib
 import json
 import multiprocessing
 import shutil
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +54,31 @@ class StudentRun:
     executed: str | None = None  # the executed notebook, for the instructor to read
 
 
+# An answer cell may take this many times what the course's solution of it took on the same machine.
+SOLUTION_FACTOR = 5
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a lesson's cells may take here, from the course's solutions timed on this machine:
+    each answer cell and each reading of an answer (a carry cell), by exercise, and the notebook."""
+
+    answer: dict[str, float] = field(default_factory=dict)
+    carry: dict[str, float] = field(default_factory=dict)
+    notebook: float = 0.0
+
+    def cell(self, planned: PlannedCell, settings: Settings) -> float:
+        """The seconds ``planned`` may take: the exercise's limit, never less than ``--cell-timeout``.
+        A carry cell also runs the answer cell once more, on the student's variant of its inputs
+        (helpers/exercises/variants.py): it may take the answer cell's limit on top of its own."""
+        answer = self.answer.get(planned.exercise, 0.0)
+        timed = answer if planned.kind == "answer" else answer + self.carry.get(planned.exercise, 0.0)
+        return max(float(settings.cell_timeout), timed)
+
+    def whole(self, settings: Settings) -> float:
+        return max(float(settings.notebook_timeout), self.notebook)
+
+
 @dataclass
 class Attempt:
     answer_errors: dict[str, str] = field(default_factory=dict)
@@ -55,8 +88,10 @@ class Attempt:
     training: list[str] = field(default_factory=list)
     stuck: int | None = None  # index of the cell that hung or killed the kernel
     stuck_reason: str = ""  # "timeout" or "died"
+    stuck_limit: float = 0.0  # the seconds the stuck cell had
     out_of_time: bool = False
     start_failure: str = ""
+    seconds: dict[int, float] = field(default_factory=dict)  # plan index -> seconds the cell took
 
 
 def copy_folder(source: Path, target: Path) -> None:
@@ -89,8 +124,17 @@ def record(attempt: Attempt, planned: PlannedCell, cell, index: int) -> None:
             attempt.course_errors.append(f"the course's code cell {index + 1} failed: {error}")
 
 
-def run_attempt(plan: list[PlannedCell], workdir: Path, deadline: float, settings: Settings):
-    """Run the plan's cells one by one in a fresh kernel; stop at a cell that hangs or kills it."""
+def run_attempt(
+    plan: list[PlannedCell],
+    workdir: Path,
+    deadline: float,
+    settings: Settings,
+    limits: Limits | None = None,
+    doubled: frozenset[int] = frozenset(),
+):
+    """Run the plan's cells one by one in a fresh kernel; stop at a cell that hangs or kills it.
+    A cell's limit comes from ``limits`` (twice that for the plan indexes in ``doubled``); with
+    no ``limits`` (the course's solutions being timed) every cell may take what is left."""
     attempt = Attempt()
     notebook = None
     try:
@@ -101,13 +145,16 @@ def run_attempt(plan: list[PlannedCell], workdir: Path, deadline: float, setting
                 if left < 1:
                     attempt.out_of_time = True
                     break
-                limit = left if planned.kind == "course" else min(settings.cell_timeout, left)
+                own = limits.cell(planned, settings) * (2 if index in doubled else 1) if limits else left
+                limit = left if planned.kind == "course" else min(own, left)
+                started = time.monotonic()
                 try:
                     cell = kernel.run(planned.source, limit)
                 except CellStuck as stuck:
-                    attempt.stuck, attempt.stuck_reason = index, stuck.reason
-                    attempt.out_of_time = planned.kind == "course" or limit < settings.cell_timeout
+                    attempt.stuck, attempt.stuck_reason, attempt.stuck_limit = index, stuck.reason, limit
+                    attempt.out_of_time = planned.kind == "course" or limit < own
                     break
+                attempt.seconds[index] = time.monotonic() - started
                 record(attempt, planned, cell, index)
     except (RuntimeError, TimeoutError, OSError) as error:  # the kernel did not start
         if attempt.stuck is None and not attempt.carried:
@@ -115,36 +162,79 @@ def run_attempt(plan: list[PlannedCell], workdir: Path, deadline: float, setting
     return attempt, notebook
 
 
-def stuck_message(planned: PlannedCell, reason: str, settings: Settings) -> Said:
+def stuck_message(planned: PlannedCell, reason: str, seconds: float) -> Said:
+    seconds = round(seconds)
     if planned.kind == "answer":
-        return say(M.ANSWER_TIMEOUT, seconds=settings.cell_timeout) if reason == "timeout" else say(M.ANSWER_DIED)
-    return say(M.READING_TIMEOUT, seconds=settings.cell_timeout) if reason == "timeout" else say(M.READING_DIED)
+        return say(M.ANSWER_TIMEOUT, seconds=seconds) if reason == "timeout" else say(M.ANSWER_DIED)
+    return say(M.READING_TIMEOUT, seconds=seconds) if reason == "timeout" else say(M.READING_DIED)
 
 
-def run_student(job: Job, settings: Settings) -> StudentRun:
-    """Run one student's notebook until every answer is carried out as data or decided as an error."""
+def copy_work(job: Job, workdir: Path) -> None:
+    """The student's files in ``workdir/work``: their folder, or the notebook alone."""
+    if job.folder:
+        copy_folder(Path(job.path).parent, workdir / "work")
+    else:  # a file of a flat download: the notebook alone, not the others' files beside it
+        (workdir / "work").mkdir()
+        shutil.copyfile(job.path, workdir / "work" / Path(job.path).name)
+
+
+def solution_answers(lesson: Lesson) -> dict[str, str]:
+    """The course's solution of each of the lesson's exercises, as an answer cell's code."""
+    module = importlib.import_module(lesson.module)
+    return {e.name: textwrap.dedent(getattr(module, e.name).solution_code).strip() for e in lesson.exercises}
+
+
+def time_solutions(lesson: Lesson, settings: Settings) -> tuple[Limits, str | None]:
+    """The lesson's limits on this machine: its notebook run once with the course's solutions, in a
+    kernel like a student's, each answer and carry cell timed. Returns the limits and a problem
+    (then the limits are ``--cell-timeout`` and ``--notebook-timeout`` alone), or None."""
+    plan = student_plan(lesson, solution_answers(lesson), set(), set(), settings.cache_root, settings.identity)
     started = time.monotonic()
-    deadline = started + settings.notebook_timeout
+    with tempfile.TemporaryDirectory(prefix="grade-timing-") as folder:
+        workdir = Path(folder)
+        (workdir / "work").mkdir()
+        shutil.copyfile(lesson.template, workdir / "work" / lesson.template.name)
+        attempt = run_attempt(plan, workdir, started + settings.notebook_timeout, settings)[0]
+    if attempt.stuck is not None or attempt.out_of_time or attempt.start_failure:
+        why = attempt.start_failure or attempt.stuck_reason or "out of time"
+        return Limits(), f"timing the course's solutions: the notebook did not run to its end ({why})"
+    answer, carry = {}, {}
+    for index, seconds in attempt.seconds.items():
+        planned = plan[index]
+        if planned.kind in ("answer", "carry"):
+            (answer if planned.kind == "answer" else carry)[planned.exercise] = SOLUTION_FACTOR * seconds
+    return Limits(answer, carry, SOLUTION_FACTOR * (time.monotonic() - started)), None
+
+
+def run_student(job: Job, settings: Settings, limits: Limits | None = None) -> StudentRun:
+    """Run one student's notebook until every answer is carried out as data or decided as an error.
+    A cell that runs out of time is given a second run of the notebook with twice its limit."""
+    limits = limits or Limits()
+    started = time.monotonic()
+    deadline = started + limits.whole(settings)
     run = StudentRun(job)
     skip_answers: set[str] = set()
     skip_carries: set[str] = set()
+    doubled: set[tuple[str, str]] = set()  # (kind, exercise) of the cells given twice their limit
     with tempfile.TemporaryDirectory(prefix="grade-") as folder:
         workdir = Path(folder)
-        if job.folder:
-            copy_folder(Path(job.path).parent, workdir / "work")
-        else:  # a file of a flat download: the notebook alone, not the others' files beside it
-            (workdir / "work").mkdir()
-            shutil.copyfile(job.path, workdir / "work" / Path(job.path).name)
+        copy_work(job, workdir)
         while True:
             plan = student_plan(
-                job.lesson, job.answers, skip_answers, skip_carries, settings.cache_root, settings.identity
+                job.lesson, job.answers, skip_answers, skip_carries, settings.cache_root, settings.identity, job.display
             )
-            attempt, notebook = run_attempt(plan, workdir, deadline, settings)
+            twice = frozenset(i for i, cell in enumerate(plan) if (cell.kind, cell.exercise) in doubled)
+            attempt, notebook = run_attempt(plan, workdir, deadline, settings, limits, twice)
             run.training += attempt.training
             stuck = plan[attempt.stuck] if attempt.stuck is not None else None
             if stuck is None or stuck.kind == "course" or attempt.out_of_time:
                 break
-            run.decided[stuck.exercise] = ("error", stuck_message(stuck, attempt.stuck_reason, settings))
+            if attempt.stuck_reason == "timeout" and (stuck.kind, stuck.exercise) not in doubled:
+                doubled.add((stuck.kind, stuck.exercise))  # once more, with twice the time, its own
+                deadline = max(deadline, time.monotonic() + limits.whole(settings))
+                continue
+            message = stuck_message(stuck, attempt.stuck_reason, attempt.stuck_limit)
+            run.decided[stuck.exercise] = ("error", message)
             skip_carries.add(stuck.exercise)
             if stuck.kind == "answer":
                 skip_answers.add(stuck.exercise)
@@ -166,7 +256,7 @@ def run_student(job: Job, settings: Settings) -> StudentRun:
             else:
                 run.carried[name] = attempt.carried[name]
         else:
-            run.decided[name] = ("error", why_not_carried(name, attempt, settings))
+            run.decided[name] = ("error", why_not_carried(name, attempt, limits.whole(settings)))
     run.seconds = time.monotonic() - started
     if notebook is not None:
         run.executed = save_executed(job, plan, notebook, settings)
@@ -186,14 +276,14 @@ def carried_problem(text: str) -> Said | None:
     return None
 
 
-def why_not_carried(name: str, attempt: Attempt, settings: Settings) -> Said:
+def why_not_carried(name: str, attempt: Attempt, notebook_seconds: float) -> Said:
     """Why an answer never came out of the student's kernel."""
     if name in attempt.carry_errors:
         return say(M.NOT_READ, why=attempt.carry_errors[name])
     if attempt.start_failure:
         return say(M.NO_START, why=attempt.start_failure)
     if attempt.out_of_time:
-        return say(M.OUT_OF_TIME, seconds=settings.notebook_timeout)
+        return say(M.OUT_OF_TIME, seconds=round(notebook_seconds))
     return say(M.DIED_BEFORE)
 
 
@@ -214,15 +304,30 @@ def failed_worker(job: Job, error: BaseException) -> StudentRun:
     return run
 
 
+def prepare_and_time(lesson: Lesson, settings: Settings) -> tuple[Limits, list[str]]:
+    """Before a lesson's students: its course kernel fills the training cache (where the lesson
+    trains and there is a cache), then its solutions are timed. The limits and any problems."""
+    problems = []
+    if settings.cache_root and lesson_trains(lesson):
+        problem = prepare_lesson(lesson, settings)
+        if problem:
+            problems.append(f"preparing the training cache: {problem}")
+    limits, problem = time_solutions(lesson, settings)
+    if problem:
+        problems.append(f"{problem}; each answer cell gets --cell-timeout ({settings.cell_timeout} s)")
+    return limits, problems
+
+
 def grade_class(
     jobs: list[Job], settings: Settings, workers: int, progress: Callable[[str], None]
 ) -> tuple[list[StudentRun], dict[str, dict[str, tuple[str, str]]], list[str]]:
     """Every student notebook run and judged, ``workers`` kernels at a time.
 
     For each lesson: its course kernel first trains what the cache lacks (only course kernels write
-    it), then its students' kernels run (reading the cache), then its course kernel judges what
-    they carried. Lessons overlap, so the workers stay busy. Returns the runs, the verdicts by
-    notebook (its display name) and exercise, and the notes of the course kernels.
+    it) and its solutions are timed (the limits of its answer cells), then its students' kernels
+    run (reading the cache), then its course kernel judges what they carried. Lessons overlap,
+    so the workers stay busy. Returns the runs, the verdicts by notebook (its display name) and
+    exercise, and the notes of the course kernels.
     """
     by_lesson: dict[str, list[Job]] = {}
     for job in jobs:
@@ -236,15 +341,12 @@ def grade_class(
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: dict[concurrent.futures.Future, tuple[str, str, Job | None]] = {}
 
-        def start_students(module: str) -> None:
+        def start_students(module: str, limits: Limits) -> None:
             for job in by_lesson[module]:
-                pending[pool.submit(run_student, job, settings)] = ("student", module, job)
+                pending[pool.submit(run_student, job, settings, limits)] = ("student", module, job)
 
         for module, lesson in lessons.items():
-            if settings.cache_root and lesson_trains(lesson):
-                pending[pool.submit(prepare_lesson, lesson, settings)] = ("prepare", module, None)
-            else:
-                start_students(module)
+            pending[pool.submit(prepare_and_time, lesson, settings)] = ("prepare", module, None)
         while pending:
             finished = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED).done
             for future in finished:
@@ -254,9 +356,11 @@ def grade_class(
                 except Exception as error:  # a worker process died
                     result = error
                 if kind == "prepare":
-                    if isinstance(result, BaseException) or result:
-                        notes.append(f"{lessons[module].name}: preparing the training cache: {result}")
-                    start_students(module)
+                    if isinstance(result, BaseException):
+                        result = (Limits(), [f"the grader's course kernel failed: {one_line(str(result))}"])
+                    limits, problems = result
+                    notes += [f"{lessons[module].name}: {problem}" for problem in problems]
+                    start_students(module, limits)
                 elif kind == "student":
                     run = failed_worker(job, result) if isinstance(result, BaseException) else result
                     runs[module].append(run)

@@ -39,7 +39,9 @@ def kernel_env(workdir: Path, threads: int) -> dict:
     """A kernel's environment: offline profile, no Hub, no GPU, no pip index, every file it writes
     (checkpoints, caches, a home) inside its own temporary folder."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("COLAB_", "KAGGLE_"))}
-    for key in ("COURSE_MODEL", "COURSE_MRPC_DIR"):  # the offline profile's own model and data
+    # The offline profile's own model and data; the training cache only as the grader's cells give it
+    # (a test run's COURSE_TRAINING_CACHE and IPYTHONDIR would install it in every kernel).
+    for key in ("COURSE_MODEL", "COURSE_MRPC_DIR", "COURSE_TRAINING_CACHE", "IPYTHONDIR"):
         env.pop(key, None)
     env.update(
         COURSE_PROFILE="offline",
@@ -48,6 +50,7 @@ def kernel_env(workdir: Path, threads: int) -> dict:
         TMPDIR=str(workdir / "tmp"),
         XDG_CACHE_HOME=str(workdir / "cache"),
         MPLCONFIGDIR=str(workdir / "cache" / "matplotlib"),
+        IPYTHONDIR=str(workdir / "cache" / "ipython"),
         # torch writes the folder it chose into its own environment once imported, so the grader's
         # would otherwise pass its /tmp folder on: read-only in the sandbox.
         TORCHINDUCTOR_CACHE_DIR=str(workdir / "cache" / "torchinductor"),

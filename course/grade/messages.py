@@ -22,6 +22,17 @@ class Said:
         return translate(self.template, language).format(**dict(self.fields))
 
 
+@dataclass(frozen=True)
+class NotebookOnly:
+    """A check's verdict, already in the student's language, on an answer right on the notebook's
+    inputs only: wrong on the variant of them chosen for the student. The report counts them."""
+
+    text: str
+
+    def render(self, language: str) -> str:
+        return self.text
+
+
 def say(template: str, **fields) -> Said:
     return Said(template, tuple(sorted(fields.items())))
 
@@ -30,17 +41,23 @@ def translate(text: str, language: str) -> str:
     return catalog(language).gettext(text)
 
 
-def text_in(message: str | Said, language: str) -> str:
+def text_in(message: str | Said | NotebookOnly, language: str) -> str:
     """A grade's message in ``language``: a check's verdict is already in it, a grader's message is rendered."""
-    return message.render(language) if isinstance(message, Said) else message
+    return message.render(language) if isinstance(message, (Said, NotebookOnly)) else message
 
 
 # --- the grader's error messages --------------------------------------------------------------------------
 
 ANSWER_RAISED = N_("the answer cell raised {error}")
-ANSWER_TIMEOUT = N_("the answer cell did not finish within {seconds} s")
+ANSWER_TIMEOUT = N_(
+    "the answer cell did not finish within {seconds} s, in two runs (the limit: five times what the course's "
+    "solution takes on the grading machine, at least --cell-timeout; the instructor can raise it)"
+)
 ANSWER_DIED = N_("the kernel died while running the answer cell (it ended the process or ran out of memory)")
-READING_TIMEOUT = N_("reading the answer (calling it on the check's inputs) did not finish within {seconds} s")
+READING_TIMEOUT = N_(
+    "reading the answer (calling it on the check's inputs) did not finish within {seconds} s, in two runs (the "
+    "limit: five times what the course's solution takes on the grading machine, at least --cell-timeout)"
+)
 READING_DIED = N_("the kernel died while the answer was read (called on the check's inputs)")
 NOT_READ = N_("the answer could not be read: {why}")
 NOT_DATA = N_("the answer cannot be carried as data: {why}")
@@ -48,7 +65,10 @@ NO_START = N_("the kernel did not start: {why}")
 OUT_OF_TIME = N_("the notebook did not finish within {seconds} s")
 DIED_BEFORE = N_("the kernel died before the answer was read")
 NOT_JUDGED = N_("the grader could not judge the answer: {why}")
-CHECK_STUCK = N_("checking the answer did not finish within {seconds} s")
+CHECK_STUCK = N_(
+    "checking the answer did not finish within {seconds} s, in two tries (the instructor can raise the limit "
+    "with --cell-timeout)"
+)
 UNREADABLE = N_("the notebook file {name} cannot be read ({why}); ask for a new download")
 NOT_HANDED_IN = N_("No notebook for this lesson was handed in.")
 WORKER_FAILED = N_("the grader failed on this notebook: {why}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import nbformat
 
 from helpers.exercises.cells import assigned_names
+from helpers.exercises.variants import variant_seed
 
 from .. import training_cache
 from ..training_cache import is_check_only
@@ -168,16 +169,23 @@ def trained_alone(source: str) -> str:
 KERNEL_IMPORT = "import course.grade.in_kernel as _course_grading"
 
 
-def carry_source(lesson: Lesson, exercise: str) -> str:
-    """The cell that prints a student's answer to ``exercise`` as data."""
-    return f"{KERNEL_IMPORT}\n_course_grading.print_carried({lesson.module!r}, {exercise!r}, globals())"
+def carry_source(lesson: Lesson, exercise: str, code: str | None = None, notebook: str = "") -> str:
+    """The cell that prints a student's answer to ``exercise`` as data; given the answer cell's
+    ``code``, also what it gives on the exercise's variant chosen for ``notebook`` (the student's)."""
+    seed = variant_seed(notebook, exercise)
+    return (
+        f"{KERNEL_IMPORT}\n_course_grading.print_carried("
+        f"{lesson.module!r}, {exercise!r}, globals(), seed={seed!r}, code={code!r})"
+    )
 
 
-def verdict_source(lesson: Lesson, exercise: str, carried_json: str, language: str) -> str:
-    """The cell that has the lesson's check judge a carried answer, in the student's language."""
+def verdict_source(lesson: Lesson, exercise: str, carried_json: str, language: str, notebook: str = "") -> str:
+    """The cell that has the lesson's check judge a carried answer, in the student's language, on
+    the notebook's inputs and on the variant chosen for ``notebook`` (the student's)."""
+    seed = variant_seed(notebook, exercise)
     return (
         f"{KERNEL_IMPORT}\n_course_grading.print_verdict("
-        f"{lesson.module!r}, {exercise!r}, {carried_json!r}, {language!r}, globals())"
+        f"{lesson.module!r}, {exercise!r}, {carried_json!r}, {language!r}, globals(), seed={seed!r})"
     )
 
 
@@ -192,17 +200,22 @@ def student_plan(
     skip_carries: set[str],
     cache_root: str | None,
     identity: str,
+    notebook: str = "",
 ) -> list[PlannedCell]:
     """What runs in a student's kernel: the course's notebook with the student's answers in their
     slots (a skipped answer, one that hung before, leaves its slot out), then one cell per
-    exercise that prints the answer as data. A training cell restores the course kernel's
-    training from the cache, unless an answer before it may change it: then it trains alone."""
+    exercise that prints the answer as data, and what the answer cell gives on the variant of its
+    inputs chosen for ``notebook`` (the student's, as the grader names it: ``student/path``). A
+    training cell restores the course kernel's training from the cache, unless an answer before
+    it may change it: then it trains alone."""
     plan = []
+    codes: dict[str, str] = {}  # exercise -> the code of its answer cell
     for cell in template_cells(lesson):
         if cell.kind == "answer":
             if cell.exercise in skip_answers:
                 continue
             cell.source = answers.get(cell.exercise, cell.source)
+            codes[cell.exercise] = cell.source
         plan.append(cell)
     if cache_root:
         for index, cell in enumerate(plan):
@@ -214,7 +227,7 @@ def student_plan(
                 folder = cache_folder(cache_root, training_key(plan, index, identity))
                 cell.source = with_cache(cell.source, folder, writable=False)
     plan += [
-        PlannedCell("carry", carry_source(lesson, e.name), exercise=e.name)
+        PlannedCell("carry", carry_source(lesson, e.name, codes.get(e.name), notebook), exercise=e.name)
         for e in lesson.exercises
         if e.name not in skip_carries
     ]

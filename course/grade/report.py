@@ -3,8 +3,9 @@ class), ``feedback/<student>.html`` (one page per student, in the student's lang
 grades at the top of each executed notebook. HTML comes from Jinja2 templates in ``templates/``.
 
 ``report.html`` stands alone (the plot is an embedded PNG): per exercise, its points, the share of
-the class correct, the count of each status and the most common messages of wrong answers and
-of errors; then each student's total and the grader's notes.
+the class correct, the count of each status, how many answers were right only on the notebook's
+inputs (typed or hard-coded: wrong on the variant the grader chose for the student) and the most
+common messages of wrong answers and of errors; then each student's total and the grader's notes.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def exercise_table(grades: pd.DataFrame, lessons: dict[str, Lesson]) -> pd.DataF
     counts["students"] = counts[list(STATUSES)].sum(axis=1)
     counts["share_correct"] = counts["correct"] / counts["students"]
     counts["points"] = grades.groupby(["lesson", "exercise"])["max_points"].first()
+    only = grades["notebook_inputs_only"] == "yes"
+    counts["notebook_only"] = only.groupby([grades["lesson"], grades["exercise"]]).sum().astype(int)
     counts = counts.reset_index()
     counts["label"] = [
         f"{lesson} {exercise} ({answer_names.get((lesson, exercise), '?')})"
@@ -114,6 +117,7 @@ def report_html(grades, summary, languages, lessons, notes, seconds, sandbox, ro
                 "wrong": row.wrong,
                 "unanswered": row.unanswered,
                 "error": row.error,
+                "notebook_only": row.notebook_only,
                 "wrong_messages": common_messages(grades, row.lesson, row.exercise, "wrong"),
                 "error_messages": common_messages(grades, row.lesson, row.exercise, "error"),
             }

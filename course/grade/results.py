@@ -14,7 +14,19 @@ from .messages import Said, say, text_in
 from .points import Points
 from .submissions import ClassFolder, Job
 
-GRADE_COLUMNS = ["student", "lesson", "exercise", "status", "points", "max_points", "language", "message"]
+# notebook_inputs_only: "yes" for an answer right on the notebook's inputs but not on the variant of
+# them the grader chose for the student (a typed or hard-coded answer); else empty.
+GRADE_COLUMNS = [
+    "student",
+    "lesson",
+    "exercise",
+    "status",
+    "points",
+    "max_points",
+    "language",
+    "message",
+    "notebook_inputs_only",
+]
 SUMMARY_COLUMNS = ["student", "correct", "exercises", "points", "max_points"]
 
 
@@ -107,6 +119,7 @@ def grade_rows(
                         "max_points": worth,
                         "language": language,
                         "message": text_in(message, language),
+                        "notebook_inputs_only": "yes" if isinstance(message, M.NotebookOnly) else "",
                     }
                 )
     return rows

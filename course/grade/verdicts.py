@@ -72,16 +72,19 @@ class CourseKernel:
                 return f"the course's code cell {index + 1} failed: {error}"
         return None
 
-    def judge(self, exercise: str, carried: str, language: str) -> tuple[str, str]:
-        """The check's verdict on one carried answer: (status, message)."""
-        source = verdict_source(self.lesson, exercise, carried, language)
+    def judge(self, exercise: str, carried: str, language: str, notebook: str = "") -> tuple[str, str | M.NotebookOnly]:
+        """The check's verdict on one carried answer, on the notebook's inputs and on the variant
+        chosen for ``notebook`` (the student's): (status, message). The message of an answer right only
+        on the notebook's inputs is kept as a :class:`messages.NotebookOnly`, for the class report."""
+        source = verdict_source(self.lesson, exercise, carried, language, notebook)
         cell = self.kernel.run(source, self.settings.cell_timeout)
         lines = marked_lines(cell, VERDICT_MARKER)
         if not lines:
             return "error", say(M.NOT_JUDGED, why=error_of(cell) or "no verdict")
         verdict = json.loads(lines[-1])
         status = verdict["status"] if verdict["status"] in ("correct", "wrong", "unanswered") else "error"
-        return status, verdict["message"]
+        message = verdict["message"]
+        return status, M.NotebookOnly(message) if verdict.get("notebook_only") else message
 
 
 def prepare_lesson(lesson: Lesson, settings: Settings) -> str | None:
@@ -96,8 +99,9 @@ def prepare_lesson(lesson: Lesson, settings: Settings) -> str | None:
 def judge_lesson(lesson: Lesson, items: list[Item], settings: Settings):
     """Every carried answer of a lesson's students judged in the lesson's course kernel.
 
-    Returns ``({notebook: {exercise: (status, message)}}, notes)``. A check that hangs or kills the
-    kernel gives that answer ``error``, and a fresh course kernel judges the rest.
+    Returns ``({notebook: {exercise: (status, message)}}, notes)``. A check that hangs is tried once
+    more in a fresh course kernel; one that hangs again or kills the kernel gives that answer
+    ``error``, and a fresh course kernel judges the rest.
     """
     verdicts: dict[str, dict[str, tuple[str, str]]] = {}
     notes: list[str] = []
@@ -106,6 +110,7 @@ def judge_lesson(lesson: Lesson, items: list[Item], settings: Settings):
         for display, language, answers in items
         for exercise, carried in answers.items()
     ]
+    tried: set[tuple[str, str]] = set()  # (notebook, exercise) whose check hung once
     while queue:
         with (
             tempfile.TemporaryDirectory(prefix="grade-course-") as folder,
@@ -117,10 +122,14 @@ def judge_lesson(lesson: Lesson, items: list[Item], settings: Settings):
                     verdicts.setdefault(display, {})[exercise] = ("error", say(M.NOT_JUDGED, why=kernel.failure))
                 return verdicts, notes
             while queue:
-                display, language, exercise, carried = queue.pop(0)
+                display, language, exercise, carried = item = queue.pop(0)
                 try:
-                    verdict = kernel.judge(exercise, carried, language)
+                    verdict = kernel.judge(exercise, carried, language, display)
                 except CellStuck as stuck:
+                    if stuck.reason == "timeout" and (display, exercise) not in tried:
+                        tried.add((display, exercise))
+                        queue.insert(0, item)  # once more, in a fresh course kernel
+                        break
                     if stuck.reason == "timeout":
                         message = say(M.CHECK_STUCK, seconds=settings.cell_timeout)
                     else:

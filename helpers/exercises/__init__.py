@@ -19,7 +19,11 @@ A check has two halves, so that the class grader can judge in a kernel that neve
 a student's code: :meth:`Exercise.carry` turns the answer into plain JSON-ready data
 where the answer lives (calling a function answer through the exercise's ``probe``),
 and :meth:`Exercise.judge` gives the verdict on that data with the course's own objects.
-``check()`` takes exactly that path, the JSON round trip included. Each exercise lists
+``check()`` takes exactly that path, the JSON round trip included. An exercise whose answer is
+computed from the notebook's inputs also has a :class:`~.variants.Variant` of them: the grader
+runs the answer cell again on the variant chosen for the student, and :meth:`Exercise.judge` with
+its seed gives *Correct!* only for an answer right on both (``check()`` tries a variant too, where
+that is cheap). Each exercise lists
 its known :class:`Mistake` s: the code students typically write and the message (a
 constant marked with ``N_()``) its checker raises with :func:`wrong`; the tests and the
 grader's synthetic class read them. What several lessons share (whole numbers, softmax,
@@ -38,7 +42,19 @@ from dataclasses import dataclass
 
 from ..i18n import _
 from .carry import dumps, from_data, loads, to_data
-from .cells import assigned_names, failed_cells, record_cell, watch_answer_cells
+from .cells import answer_cells, assigned_names, failed_cells, record_cell, watch_answer_cells
+from .variants import (
+    NOT_TRIED,
+    NOTEBOOK_SEED,
+    NOTHING_CAME_BACK,
+    OTHER_WRONG,
+    RAISED,
+    TYPED,
+    Variant,
+    code_names,
+    python_code,
+    quiet,
+)
 
 # What the notebooks, the tests and the class grader import from here.
 __all__ = [
@@ -49,6 +65,7 @@ __all__ = [
     "Feedback",
     "Mistake",
     "NotAnswered",
+    "Variant",
     "WrongAnswer",
     "assigned_names",
     "blank",
@@ -69,6 +86,10 @@ class _Blank:
 
 
 ____ = _Blank()
+
+# True while an answer cell runs again on a variant: a check that cell calls (q1.check() in the
+# answer cell itself) tries no variant of its own, which would run the cell again, and again.
+_trying_variant = False
 
 
 class CarriedError(Exception):
@@ -141,6 +162,8 @@ def describe_error(error: BaseException) -> str:
 class Feedback:
     status: str  # "correct", "wrong", "unanswered" or "failed"
     message: str
+    # Wrong only on the variant: right on the notebook's inputs, not on those the student never saw.
+    notebook_only: bool = False
 
     def __str__(self) -> str:
         return self.message
@@ -156,6 +179,8 @@ class Exercise:
     ``label`` and ``hint_text`` are English texts marked with ``N_()``, translated when shown.
     ``explain_failure``, if given, turns the error of a failed answer cell into advice (or
     None). ``mistakes`` are the answers students typically give, each with its message.
+    ``variant``, for an answer computed from the notebook's inputs: other values of those inputs,
+    on which the answer cell must be right too (None for a configuration or a choice).
     """
 
     label: str
@@ -170,6 +195,7 @@ class Exercise:
     # data; it writes no message (the checker does, in the student's language).
     probe: Callable[[object, dict], object] | None = None
     mistakes: tuple[Mistake, ...] = ()
+    variant: Variant | None = None
 
     def carry(self, namespace: dict | None = None) -> dict:
         """The answer in ``namespace`` as JSON-ready data, for :meth:`judge`: its state (unanswered,
@@ -179,6 +205,10 @@ class Exercise:
         if self.answer_name in failed_cells:
             error = failed_cells[self.answer_name]
             return {"state": "failed", "error": [type(error).__name__, str(error)], "never_set": blank(answer)}
+        return self._carry_answer(namespace)
+
+    def _carry_answer(self, namespace: dict) -> dict:
+        answer = namespace.get(self.answer_name, ____)
         if blank(answer):
             return {"state": "unanswered"}
         try:
@@ -189,9 +219,61 @@ class Exercise:
         except Exception as error:  # the student's own code failed while being probed
             return {"state": "raised", "error": [type(error).__name__, str(error)]}
 
-    def judge(self, carried: dict, namespace: dict) -> Feedback:
+    def carry_variant(self, code: str, seed: str, namespace: dict) -> dict:
+        """What the answer cell's ``code`` gives on this exercise's variant for ``seed``, as data:
+        the code runs again, its output hidden, in a copy of ``namespace`` in which the variant's
+        values replace the notebook's, so nothing of the notebook changes. ``not_set`` where the
+        variant cannot be drawn from the namespace (a name the notebook's cells define is gone)."""
+        try:
+            values = self.variant.inputs(seed, namespace)
+        except Exception as error:  # the notebook's objects, changed or deleted by the student's cells
+            return {"state": "not_set", "error": [error_type(error), str(error)]}
+        global _trying_variant
+        trial = {**namespace, **values, self.answer_name: ____}
+        _trying_variant = True
+        try:
+            with quiet():
+                exec(compile(python_code(code), "<answer cell>", "exec"), trial)
+                return self._carry_answer(trial)
+        except (Exception, SystemExit) as error:  # the student's code, on inputs it never saw
+            return {"state": "failed", "error": [type(error).__name__, str(error)]}
+        finally:
+            _trying_variant = False
+
+    def judge(self, carried: dict, namespace: dict, seed: str | None = None) -> Feedback:
         """The verdict on what :meth:`carry` made of an answer, by the checker, in ``namespace``:
-        the course's objects the checker compares with (in a notebook, the notebook's own)."""
+        the course's objects the checker compares with (in a notebook, the notebook's own). With a
+        ``seed``, an exercise with a variant is correct only if ``carried["variant"]`` (what
+        :meth:`carry_variant` gave for that seed) is right on the variant too."""
+        feedback = self._judge_here(carried, namespace)
+        if seed is None or self.variant is None or feedback.status != "correct":
+            return feedback
+        return self._judge_variant(carried, seed, namespace) or feedback
+
+    def _judge_variant(self, carried: dict, seed: str, namespace: dict) -> Feedback | None:
+        """None when the answer carried on the variant is right on it too; else why not, without the
+        variant's values. The variant is drawn again here, from ``namespace``: the course's objects."""
+        variant = self.variant
+        fields = {"here": _(variant.here), "other": _(variant.other), "uses": code_names(variant.uses)}
+        tried = carried.get("variant")
+        if not isinstance(tried, dict) or tried.get("state") not in ("answer", "unanswered", "failed", "raised"):
+            error = tried["error"][0] if isinstance(tried, dict) and "error" in tried else _(NOTHING_CAME_BACK)
+            return self._only_here(NOT_TRIED, error=error, **fields)
+        if tried["state"] in ("failed", "raised"):
+            return self._only_here(RAISED, error=tried["error"][0], **fields)
+        values = variant.inputs(seed, namespace)
+        if self._judge_here(tried, {**namespace, **values}).status == "correct":
+            return None
+        if tried["state"] == "answer" and tried.get("value") == carried.get("value"):
+            return self._only_here(TYPED, **fields)
+        return self._only_here(OTHER_WRONG, **fields)
+
+    def _only_here(self, template: str, **fields) -> Feedback:
+        problem = wrong(template, **fields)
+        return Feedback("wrong", _("Not quite: {problem}").format(problem=problem), notebook_only=True)
+
+    def _judge_here(self, carried: dict, namespace: dict) -> Feedback:
+        """The checker's verdict on carried data, on the inputs in ``namespace``."""
         state = carried.get("state")
         if state == "failed":
             kind, text = carried["error"]
@@ -216,17 +298,31 @@ class Exercise:
         problem = _("checking `{name}` raised {error}").format(name=self.answer_name, error=error)
         return Feedback("wrong", _("Not quite: {problem}").format(problem=problem))
 
-    def evaluate(self, namespace: dict | None = None) -> Feedback:
+    def evaluate(self, namespace: dict | None = None, code: str | None = None) -> Feedback:
         """Check the answer in ``namespace`` (the notebook's, by default) without printing: the
         answer is carried as JSON and judged, exactly as the class grader does it between the
-        student's kernel and its own."""
-        namespace = vars(sys.modules["__main__"]) if namespace is None else namespace
-        carried = self.carry(namespace)
+        student's kernel and its own. A right answer of an exercise with a cheap variant is tried on
+        it too, by running ``code`` again: by default, in the notebook, the last cell that set the
+        answer (see :func:`watch_answer_cells`)."""
+        if namespace is None:
+            namespace = vars(sys.modules["__main__"])
+            code = answer_cells.get(self.answer_name) if code is None else code
+        carried = round_trip(self.carry(namespace))
+        feedback = self.judge(carried, namespace)
+        if feedback.status != "correct" or code is None or self.variant is None or not self.variant.cheap:
+            return feedback
+        if _trying_variant:  # called by the answer cell while it runs on a variant
+            return feedback
         try:
-            text = dumps(carried)
-        except ValueError as error:  # an answer too large to carry
-            text = dumps({"state": "raised", "error": [type(error).__name__, str(error)]})
-        return self.judge(loads(text), namespace)
+            carried["variant"] = round_trip(self.carry_variant(code, NOTEBOOK_SEED, namespace))
+            return self.judge(carried, namespace, NOTEBOOK_SEED)
+        except Exception as error:  # a check must never raise: the variant is left out, and why is said
+            fields = {
+                "here": _(self.variant.here),
+                "other": _(self.variant.other),
+                "uses": code_names(self.variant.uses),
+            }
+            return self._only_here(NOT_TRIED, error=error_type(error), **fields)
 
     def _unanswered(self) -> Feedback:
         return Feedback(
@@ -265,6 +361,16 @@ class Exercise:
     def solution(self) -> None:
         code = textwrap.dedent(self.solution_code).strip()
         print(_("A solution for {label}:").format(label=_(self.label)) + f"\n\n{code}")
+
+
+def round_trip(carried: dict) -> dict:
+    """Carried data as the class grader receives it: through JSON text (an answer too large to carry
+    becomes the error it raised)."""
+    try:
+        text = dumps(carried)
+    except ValueError as error:
+        text = dumps({"state": "raised", "error": [type(error).__name__, str(error)]})
+    return loads(text)
 
 
 class ExerciseSet:

@@ -1,5 +1,6 @@
 """What the checks of several lessons share: reading an answer as a number, softmax, the
-scikit-learn scores, a small table of logits and labels, and calling a function answer.
+scikit-learn scores, a small table of logits and labels (and its variant, another table drawn
+per student), and calling a function answer.
 
 Each exists once; the lesson modules import them. The messages here name what they read
 through ``what`` or ``name`` (already translated by the caller), so that one template serves
@@ -33,6 +34,9 @@ LOGITS = np.array(
     dtype=np.float32,
 )
 LABELS = np.array([0, 1, 0, 1, 1, 1, 1, 1, 1, 0])
+# The name under which a variant gives those checks other logits and labels (a function answer is
+# called on inputs of the check's own: its variant is another table).
+CHECK_TABLE = "_check_logits_and_labels"
 
 NOT_WHOLE_FLOAT = N_("give {what} as one whole number (an int), not the float {answer}.")
 NOT_WHOLE = N_("give {what} as one whole number (an int), not {type}.")
@@ -92,6 +96,36 @@ def scores(predictions, references) -> dict[str, float]:
 
 def same_scores(got: dict, expected: dict, keys) -> bool:
     return all(np.isclose(got[key], expected[key]) for key in keys)
+
+
+# --- the table a function answer is called on, and its variant ------------------------------------------
+
+
+def table_of(namespace: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Copies of the logits and labels the check calls a function answer on: LOGITS and LABELS, or
+    the variant's where it put others under CHECK_TABLE."""
+    logits, labels = namespace.get(CHECK_TABLE, (LOGITS, LABELS))
+    return np.array(logits, dtype=np.float32), np.array(labels)
+
+
+def table_scores(namespace: dict) -> dict[str, float]:
+    """The scores of the check's table: what a right function answer returns for it."""
+    logits, labels = table_of(namespace)
+    return scores(logits.argmax(axis=-1), labels)
+
+
+def another_table(rng, namespace: dict) -> dict:
+    """A variant of the check's table: 12 to 20 pairs of logits (one decimal, no ties) and labels,
+    both classes among the labels and among the predictions."""
+    while True:
+        size = rng.randint(12, 20)
+        logits = np.array(
+            [[rng.randint(-20, 20) / 10, rng.randint(-20, 20) / 10] for _row in range(size)], dtype=np.float32
+        )
+        labels = np.array([rng.randint(0, 1) for _row in range(size)])
+        predicted = logits.argmax(axis=-1)
+        if (logits[:, 0] != logits[:, 1]).all() and {0, 1} <= set(labels) and {0, 1} <= set(predicted):
+            return {CHECK_TABLE: (logits, labels)}
 
 
 # --- function answers: called where they live (a probe), judged as data ------------------------------

@@ -9,8 +9,9 @@ import re
 
 # Name -> the error of the last cell that sets it, while that cell's last run failed.
 failed_cells: dict[str, BaseException] = {}
-# Name -> the code of the last cell that set it and ran without an error (for a check that judges
-# how an answer was computed, not only its value: lesson 7's pair read as one text).
+# Name -> the code of the last cell that set it and ran without an error: for a check that judges
+# how an answer was computed, not only its value (lesson 7's pair read as one text), and for
+# q1.check(), which runs that cell again on a variant of its inputs (helpers/exercises/variants.py).
 answer_cells: dict[str, str] = {}
 
 

@@ -1,10 +1,12 @@
-"""Exercises for notebook 1: tokenization, pairs, dynamic padding."""
+"""Exercises for notebook 1: tokenization, pairs, dynamic padding. Each is also judged on a variant
+of its inputs: another pair, the training split or the validation split in another order."""
 
 from __future__ import annotations
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from . import Exercise, ExerciseSet, Mistake, Variant, WrongAnswer, needs, wrong
 from .answers import NOT_WHOLE, whole_number
+from .variants import shuffled, with_split
 
 # The pair the notebook gives as sentence1 and sentence2.
 PAIR = ("The company's profit rose 5 percent in May .", "Profit at the company climbed 5 percent in May .")
@@ -36,37 +38,70 @@ NO_PADDING = N_(
 SIGN_FLIPPED = N_("the sign is flipped: compute (padded to the longest pair) minus (padded per batch).")
 
 
+def segment_b_start_of(namespace) -> int:
+    """Where sentence 2 starts in the encoding of the pair ``sentence1``, ``sentence2``."""
+    tokenizer = needs(namespace, "tokenizer")
+    return tokenizer(needs(namespace, "sentence1"), needs(namespace, "sentence2"))["token_type_ids"].index(1)
+
+
+def another_pair(rng, namespace) -> dict:
+    """Exercise 1's variant: a pair of the training split."""
+    train = needs(namespace, "raw_datasets")["train"]
+    row = train[rng.randrange(len(train))]
+    return {"sentence1": row["sentence1"], "sentence2": row["sentence2"]}
+
+
 def check_segment_b_start(answer, namespace) -> str:
     tokenizer = needs(namespace, "tokenizer")
-    sentence1, sentence2 = needs(namespace, "sentence1"), needs(namespace, "sentence2")
-    expected = tokenizer(sentence1, sentence2)["token_type_ids"].index(1)
+    expected = segment_b_start_of(namespace)
     answer = whole_number(answer, _("the position"))
-    sentence1_tokens = len(tokenizer.tokenize(sentence1))
+    sentence1_tokens = len(tokenizer.tokenize(needs(namespace, "sentence1")))
+    if answer == expected:
+        return _(
+            "Sentence 2 starts at position {expected}. token_type_ids tell BERT which sentence each token "
+            "belongs to, and the switch comes right after the first [SEP]."
+        ).format(expected=expected)
     if answer == expected - 1:
         raise wrong(SEP_OF_SENTENCE_1)
     if answer == expected + 1:
         raise wrong(ONE_TOO_FAR)
     if answer == sentence1_tokens:
         raise wrong(SENTENCE_1_ONLY)
-    if answer != expected:
-        raise WrongAnswer(
-            _(
-                "position {answer} is not where token_type_ids first become 1. Look at "
-                "encoding['token_type_ids'] for the pair, or use .index(1)."
-            ).format(answer=answer)
-        )
-    return _(
-        "Sentence 2 starts at position {expected}. token_type_ids tell BERT which sentence each token "
-        "belongs to, and the switch comes right after the first [SEP]."
-    ).format(expected=expected)
+    raise WrongAnswer(
+        _(
+            "position {answer} is not where token_type_ids first become 1. Look at "
+            "encoding['token_type_ids'] for the pair, or use .index(1)."
+        ).format(answer=answer)
+    )
+
+
+def batch_lengths(namespace) -> list[int]:
+    """The lengths of training pairs 8 to 15, the batch of exercise 2."""
+    return [len(ids) for ids in needs(namespace, "tokenized_datasets")["train"][BATCH]["input_ids"]]
+
+
+def pad_count_of(namespace) -> int:
+    """The [PAD] tokens the collator adds to training pairs 8 to 15."""
+    lengths = batch_lengths(namespace)
+    return sum(max(lengths) - length for length in lengths)
+
+
+def training_pairs_in_another_order(rng, namespace) -> dict:
+    """Exercise 2's variant: the training split shuffled, so that pairs 8 to 15 are others."""
+    tokenized = needs(namespace, "tokenized_datasets")
+    return {"tokenized_datasets": with_split(tokenized, "train", shuffled(rng, tokenized["train"]))}
 
 
 def check_pad_count(answer, namespace) -> str:
-    tokenized = needs(namespace, "tokenized_datasets")
-    lengths = [len(ids) for ids in tokenized["train"][BATCH]["input_ids"]]
+    lengths = batch_lengths(namespace)
     longest = max(lengths)
-    expected = sum(longest - length for length in lengths)
+    expected = pad_count_of(namespace)
     answer = whole_number(answer, _("the number of [PAD] tokens"))
+    if answer == expected:
+        return _(
+            "{expected} [PAD] tokens. The collator adds only what this batch needs, and the attention mask "
+            "tells the model to ignore them."
+        ).format(expected=expected)
     if answer == longest * len(lengths):
         raise wrong(EVERY_TOKEN)
     if answer == sum(lengths):
@@ -75,17 +110,12 @@ def check_pad_count(answer, namespace) -> str:
         raise wrong(PADDED_TO_512)
     if answer == longest - min(lengths):
         raise wrong(SHORTEST_PAIR)
-    if answer != expected:
-        raise WrongAnswer(
-            _(
-                "{answer} is not the number of [PAD] tokens. Pad the 8 pairs with data_collator and count "
-                "the zeros in attention_mask (or the tokenizer.pad_token_id entries in input_ids)."
-            ).format(answer=answer)
-        )
-    return _(
-        "{expected} [PAD] tokens. The collator adds only what this batch needs, and the attention mask "
-        "tells the model to ignore them."
-    ).format(expected=expected)
+    raise WrongAnswer(
+        _(
+            "{answer} is not the number of [PAD] tokens. Pad the 8 pairs with data_collator and count "
+            "the zeros in attention_mask (or the tokenizer.pad_token_id entries in input_ids)."
+        ).format(answer=answer)
+    )
 
 
 def explain_collator_failure(error: BaseException) -> str | None:
@@ -106,30 +136,45 @@ def dynamic_tokens(lengths, batch_size: int) -> int:
     return sum(len(batch) * max(batch) for batch in batches)
 
 
-def check_tokens_saved(answer, namespace) -> str:
+def validation_lengths(namespace) -> list[int]:
+    return [len(ids) for ids in needs(namespace, "tokenized_datasets")["validation"]["input_ids"]]
+
+
+def tokens_saved_of(namespace) -> int:
+    """Tokens saved by padding the validation split per batch of 8 rather than to its longest pair."""
+    lengths = validation_lengths(namespace)
+    return len(lengths) * max(lengths) - dynamic_tokens(lengths, EVAL_BATCH_SIZE)
+
+
+def validation_pairs_in_another_order(rng, namespace) -> dict:
+    """Exercise 3's variant: the validation split shuffled, so that its batches of 8 are others."""
     tokenized = needs(namespace, "tokenized_datasets")
-    lengths = [len(ids) for ids in tokenized["validation"]["input_ids"]]
+    return {"tokenized_datasets": with_split(tokenized, "validation", shuffled(rng, tokenized["validation"]))}
+
+
+def check_tokens_saved(answer, namespace) -> str:
+    lengths = validation_lengths(namespace)
     dynamic = dynamic_tokens(lengths, EVAL_BATCH_SIZE)
     to_longest = len(lengths) * max(lengths)
-    expected = to_longest - dynamic
+    expected = tokens_saved_of(namespace)
     answer = whole_number(answer, _("the number of tokens saved"))
+    if answer == expected:
+        return _(
+            "Per-batch padding saves {expected} of {total} tokens ({share:.0%}). Fewer "
+            "tokens is less computation, which is why the course pads per batch."
+        ).format(expected=expected, total=to_longest, share=expected / to_longest)
     if answer == len(lengths) * 512 - dynamic:
         raise wrong(COMPARED_WITH_512)
     if answer == to_longest - sum(lengths):
         raise wrong(NO_PADDING)
     if answer == -expected:
         raise wrong(SIGN_FLIPPED)
-    if answer != expected:
-        raise WrongAnswer(
-            _(
-                "{answer} is not it. For each batch of 8 in order, its size times its longest length gives the "
-                "tokens it holds; add those up and subtract from the split's size times the longest length."
-            ).format(answer=answer)
-        )
-    return _(
-        "Per-batch padding saves {expected} of {total} tokens ({share:.0%}). Fewer "
-        "tokens is less computation, which is why the course pads per batch."
-    ).format(expected=expected, total=to_longest, share=expected / to_longest)
+    raise WrongAnswer(
+        _(
+            "{answer} is not it. For each batch of 8 in order, its size times its longest length gives the "
+            "tokens it holds; add those up and subtract from the split's size times the longest length."
+        ).format(answer=answer)
+    )
 
 
 q1 = Exercise(
@@ -149,6 +194,14 @@ q1 = Exercise(
         Mistake("segment_b_start = tokenizer(sentence1, sentence2)['token_type_ids'].index(1) + 1", ONE_TOO_FAR),
         Mistake("segment_b_start = len(tokenizer.tokenize(sentence1))", SENTENCE_1_ONLY),
         Mistake("segment_b_start = tokenizer(sentence1, sentence2)", NOT_WHOLE),
+    ),
+    variant=Variant(
+        names=("sentence1", "sentence2"),
+        here=N_("the notebook's pair"),
+        other=N_("another pair"),
+        uses=("sentence1", "sentence2"),
+        pick=another_pair,
+        expected=segment_b_start_of,
     ),
 )
 
@@ -188,6 +241,14 @@ q2 = Exercise(
             SHORTEST_PAIR,
         ),
     ),
+    variant=Variant(
+        names=("tokenized_datasets",),
+        here=N_("the notebook's training pairs 8 to 15"),
+        other=N_("8 other training pairs"),
+        uses=('tokenized_datasets["train"][8:16]',),
+        pick=training_pairs_in_another_order,
+        expected=pad_count_of,
+    ),
 )
 
 q3 = Exercise(
@@ -223,6 +284,14 @@ q3 = Exercise(
             "tokens_saved = per_batch - len(lengths) * max(lengths)",
             SIGN_FLIPPED,
         ),
+    ),
+    variant=Variant(
+        names=("tokenized_datasets",),
+        here=N_("the notebook's validation split"),
+        other=N_("the validation pairs in another order"),
+        uses=('tokenized_datasets["validation"]',),
+        pick=validation_pairs_in_another_order,
+        expected=tokens_saved_of,
     ),
 )
 

@@ -1,4 +1,7 @@
-"""Exercises for notebook 2: TrainingArguments, step counts, the learning-rate schedule."""
+"""Exercises for notebook 2: TrainingArguments, step counts, the learning-rate schedule.
+
+Exercises 2 and 3 are computed from numbers the notebook names (``train_pairs``, ``batch_size``...),
+so they are also judged on another run's numbers; exercise 1, a configuration, has no variant."""
 
 from __future__ import annotations
 
@@ -6,13 +9,16 @@ import math
 import tempfile
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, Mistake, WrongAnswer, wrong
+from . import Exercise, ExerciseSet, Mistake, Variant, WrongAnswer, needs, wrong
 from .answers import NOT_WHOLE_FLOAT, number, whole_number
 from .carry import type_name
 
-# Exercise 2 and 3: GLUE MRPC's training split on one GPU.
+# Exercise 2 and 3: GLUE MRPC's training split on one GPU, as the notebook names the numbers.
 PAIRS, BATCH_SIZE, EPOCHS, ACCUMULATION = 3668, 16, 3, 2
 PEAK_LR, WARMUP_FRACTION, AT_STEP = 2e-5, 0.1, 100
+RUN_NAMES = ("train_pairs", "batch_size", "epochs", "accumulation")
+SCHEDULE_NAMES = ("learning_rate", "warmup_fraction", "at_step")
+RATE_TOLERANCE = 1e-3  # relative
 
 # The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
 OLD_NAME = N_(
@@ -72,37 +78,60 @@ def check_every_50_steps(answer, namespace) -> str:
     )
 
 
-def optimizer_steps() -> int:
-    batches = math.ceil(PAIRS / BATCH_SIZE)
-    return math.ceil(batches / ACCUMULATION) * EPOCHS
+def optimizer_steps(
+    pairs: int = PAIRS, batch_size: int = BATCH_SIZE, epochs: int = EPOCHS, accumulation: int = ACCUMULATION
+) -> int:
+    """The optimizer steps of a run: each epoch's batches, rounded up, then its steps, rounded up."""
+    batches = math.ceil(pairs / batch_size)
+    return math.ceil(batches / accumulation) * epochs
+
+
+def run_numbers(namespace) -> tuple[int, int, int, int]:
+    """The run of exercises 2 and 3, as the notebook names it: pairs, batch size, epochs, accumulation."""
+    return tuple(needs(namespace, name) for name in RUN_NAMES)
+
+
+def total_steps_of(namespace) -> int:
+    return optimizer_steps(*run_numbers(namespace))
+
+
+def another_run(rng, namespace) -> dict:
+    """Exercise 2's variant: another run's numbers."""
+    return {
+        "train_pairs": rng.randint(1000, 5000),
+        "batch_size": rng.choice((8, 16, 32)),
+        "epochs": rng.choice((2, 3, 4, 5)),
+        "accumulation": rng.choice((2, 4)),
+    }
 
 
 def check_total_steps(answer, namespace) -> str:
-    expected = optimizer_steps()
+    pairs, batch_size, epochs, accumulation = run_numbers(namespace)
+    expected = total_steps_of(namespace)
     answer = whole_number(answer, _("the number of optimizer steps"))
-    batches = math.ceil(PAIRS / BATCH_SIZE)
-    whole_run_batches = PAIRS * EPOCHS / BATCH_SIZE  # 687.75: no accumulation, one rounding for the run
-    if answer == batches * EPOCHS:
+    if answer == expected:
+        return _(
+            "{expected} optimizer steps. This number sets the length of the schedule, the warm-up, and how "
+            "often logging, evaluation and saving happen."
+        ).format(expected=expected)
+    batches = math.ceil(pairs / batch_size)
+    whole_run_batches = pairs * epochs / batch_size  # 687.75: no accumulation, one rounding for the run
+    if answer == batches * epochs:
         raise wrong(BATCHES)
     if answer in (math.ceil(whole_run_batches), math.floor(whole_run_batches)):
-        raise wrong(ROUNDED_ONCE, answer=answer, pairs=PAIRS, epochs=EPOCHS, batch_size=BATCH_SIZE)
-    if answer == batches * EPOCHS * ACCUMULATION:
+        raise wrong(ROUNDED_ONCE, answer=answer, pairs=pairs, epochs=epochs, batch_size=batch_size)
+    if answer == batches * epochs * accumulation:
         raise wrong(MULTIPLIED)
-    if answer == (PAIRS // BATCH_SIZE) // ACCUMULATION * EPOCHS:
+    if answer == (pairs // batch_size) // accumulation * epochs:
         raise wrong(LAST_BATCH)
-    if answer == math.ceil(PAIRS * EPOCHS / (BATCH_SIZE * ACCUMULATION)):
+    if answer == math.ceil(pairs * epochs / (batch_size * accumulation)):
         raise wrong(ROUND_PER_EPOCH)
-    if answer != expected:
-        raise WrongAnswer(
-            _(
-                "{answer} is not it. Batches per epoch = ceil(pairs / batch size); optimizer steps per epoch = "
-                "ceil(batches / accumulation); then times the epochs."
-            ).format(answer=answer)
-        )
-    return _(
-        "{expected} optimizer steps. This number sets the length of the schedule, the warm-up, and how "
-        "often logging, evaluation and saving happen."
-    ).format(expected=expected)
+    raise WrongAnswer(
+        _(
+            "{answer} is not it. Batches per epoch = ceil(pairs / batch size); optimizer steps per epoch = "
+            "ceil(batches / accumulation); then times the epochs."
+        ).format(answer=answer)
+    )
 
 
 def learning_rate_at(step: int, total: int, warmup: int, peak: float = PEAK_LR) -> float:
@@ -112,32 +141,54 @@ def learning_rate_at(step: int, total: int, warmup: int, peak: float = PEAK_LR) 
     return peak * max(0.0, (total - step) / max(1, total - warmup))
 
 
+def schedule_of(namespace) -> tuple[int, int, float, int]:
+    """Exercise 3's schedule, as the notebook names it: total steps, warm-up steps, peak rate, the step asked."""
+    total = total_steps_of(namespace)
+    peak, fraction, step = (needs(namespace, name) for name in SCHEDULE_NAMES)
+    return total, math.ceil(total * fraction), peak, step
+
+
+def lr_of(namespace) -> float:
+    total, warmup, peak, step = schedule_of(namespace)
+    return learning_rate_at(step, total, warmup, peak)
+
+
+def another_step(rng, namespace) -> dict:
+    """Exercise 3's variant: another peak rate, and another step after the warm-up."""
+    total, warmup, _peak, _step = schedule_of(namespace)
+    return {"learning_rate": rng.choice((1e-5, 2e-5, 3e-5, 5e-5)), "at_step": rng.randint(warmup + 1, total - 1)}
+
+
+def near_rate(first: float, second: float) -> bool:
+    """Two learning rates the check does not tell apart."""
+    return math.isclose(first, second, rel_tol=RATE_TOLERANCE)
+
+
 def check_lr_at_step_100(answer, namespace) -> str:
-    total = optimizer_steps()
-    warmup = math.ceil(total * WARMUP_FRACTION)
-    expected = learning_rate_at(AT_STEP, total, warmup)
+    total, warmup, peak, step = schedule_of(namespace)
+    expected = lr_of(namespace)
     answer = number(answer, _("the learning rate"))
 
     def near(value):
-        return math.isclose(answer, value, rel_tol=1e-3)
+        return near_rate(answer, value)
 
-    if near(PEAK_LR):
+    if near(expected):
+        return _(
+            "{expected:.4g}: a linear schedule with warm-up. The linear schedule is the Trainer's default; "
+            "the warm-up is not (warmup_steps defaults to 0): this run sets warmup_steps=0.1. The rate was at "
+            "its peak at step {warmup} and will reach 0 at step {total}."
+        ).format(expected=expected, warmup=warmup, total=total)
+    if near(peak):
         raise wrong(PEAK, warmup=warmup, total=total)
-    if near(learning_rate_at(AT_STEP, total, 0)):
+    if near(learning_rate_at(step, total, 0, peak)):
         raise wrong(NO_WARMUP, warmup=warmup)
-    if near(learning_rate_at(AT_STEP, total, math.floor(total * WARMUP_FRACTION))):
+    if near(learning_rate_at(step, total, math.floor(total * needs(namespace, "warmup_fraction")), peak)):
         raise wrong(WARMUP_ROUNDS_UP, total=total, warmup=warmup)
-    if not near(expected):
-        raise WrongAnswer(
-            _(
-                "{answer:.4g} is not it. After the warm-up the rate is peak x (total - step) / (total - warm-up)."
-            ).format(answer=answer)
+    raise WrongAnswer(
+        _("{answer:.4g} is not it. After the warm-up the rate is peak x (total - step) / (total - warm-up).").format(
+            answer=answer
         )
-    return _(
-        "{expected:.4g}: a linear schedule with warm-up. The linear schedule is the Trainer's default; "
-        "the warm-up is not (warmup_steps defaults to 0): this run sets warmup_steps=0.1. The rate was at "
-        "its peak at step {warmup} and will reach 0 at step {total}."
-    ).format(expected=expected, warmup=warmup, total=total)
+    )
 
 
 q1 = Exercise(
@@ -167,14 +218,14 @@ q2 = Exercise(
     answer_name="total_steps",
     checker=check_total_steps,
     hint_text=N_(
-        "math.ceil(3668 / 16) batches per epoch; the optimizer steps once per 2 batches, rounding up "
-        "at the end of each epoch; then 3 epochs."
+        "math.ceil(train_pairs / batch_size) batches per epoch; the optimizer steps once per accumulation "
+        "batches, rounding up at the end of each epoch; then times epochs."
     ),
     solution_code="""
         import math
 
-        batches_per_epoch = math.ceil(3668 / 16)
-        total_steps = math.ceil(batches_per_epoch / 2) * 3
+        batches_per_epoch = math.ceil(train_pairs / batch_size)
+        total_steps = math.ceil(batches_per_epoch / accumulation) * epochs
     """,
     mistakes=(
         Mistake("total_steps = 230 * 3", BATCHES),
@@ -186,6 +237,14 @@ q2 = Exercise(
         Mistake("import math\n\ntotal_steps = math.ceil(3668 * 3 / 32)", ROUND_PER_EPOCH),
         Mistake("total_steps = 3668 / 16 / 2 * 3", NOT_WHOLE_FLOAT),
     ),
+    variant=Variant(
+        names=RUN_NAMES,
+        here=N_("the notebook's run"),
+        other=N_("another run's numbers"),
+        uses=RUN_NAMES,
+        pick=another_run,
+        expected=total_steps_of,
+    ),
 )
 
 q3 = Exercise(
@@ -193,14 +252,14 @@ q3 = Exercise(
     answer_name="lr_at_step_100",
     checker=check_lr_at_step_100,
     hint_text=N_(
-        "Warm-up steps = ceil(0.1 x total_steps). After them the rate falls linearly from 2e-5 to 0: "
-        "2e-5 x (total_steps - 100) / (total_steps - warm-up steps)."
+        "Warm-up steps = ceil(warmup_fraction x total_steps). After them the rate falls linearly from "
+        "learning_rate to 0: learning_rate x (total_steps - at_step) / (total_steps - warm-up steps)."
     ),
     solution_code="""
         import math
 
-        warmup = math.ceil(0.1 * total_steps)
-        lr_at_step_100 = 2e-5 * (total_steps - 100) / (total_steps - warmup)
+        warmup = math.ceil(warmup_fraction * total_steps)
+        lr_at_step_100 = learning_rate * (total_steps - at_step) / (total_steps - warmup)
     """,
     mistakes=(
         Mistake("lr_at_step_100 = 2e-5", PEAK),
@@ -208,6 +267,15 @@ q3 = Exercise(
         Mistake(
             "lr_at_step_100 = 2e-5 * (total_steps - 100) / (total_steps - int(0.1 * total_steps))", WARMUP_ROUNDS_UP
         ),
+    ),
+    variant=Variant(
+        names=("learning_rate", "at_step"),
+        here=N_("the notebook's step and rate"),
+        other=N_("another step and rate"),
+        uses=("total_steps", *SCHEDULE_NAMES),
+        pick=another_step,
+        expected=lr_of,
+        same=near_rate,
     ),
 )
 

@@ -1,14 +1,20 @@
-"""Exercises for notebook 3: the new head, steps per epoch, a quick run with max_steps."""
+"""Exercises for notebook 3: the new head, steps per epoch, a quick run with max_steps.
+
+Exercise 2 is also judged on another training split and batch size. Exercise 1 has no variant (the
+new head of a checkpoint is the same whatever the data: another answer needs another model), nor
+has exercise 3 (a training run: another input would be another training)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from functools import lru_cache
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, Mistake, WrongAnswer, error_type, needs, wrong
+from . import Exercise, ExerciseSet, Mistake, Variant, WrongAnswer, error_type, needs, wrong
 from .answers import whole_number
 from .carry import type_name
+from .variants import first_rows, with_split
 
 QUICK_PAIRS, QUICK_STEPS = 80, 10
 
@@ -65,23 +71,39 @@ def check_new_head_weights(answer, namespace) -> str:
     ).format(names=", ".join(missing))
 
 
+def steps_per_epoch_of(namespace) -> int:
+    """One epoch's optimizer steps: the training pairs in batches of profile.batch_size, rounded up."""
+    pairs = len(needs(namespace, "tokenized_datasets")["train"])
+    return math.ceil(pairs / needs(namespace, "profile").batch_size)
+
+
+def another_split_and_batch_size(rng, namespace) -> dict:
+    """Exercise 2's variant: the first rows of the training split, and another batch size."""
+    tokenized, profile = needs(namespace, "tokenized_datasets"), needs(namespace, "profile")
+    train = first_rows(rng, tokenized["train"], least=len(tokenized["train"]) // 2)
+    return {
+        "tokenized_datasets": with_split(tokenized, "train", train),
+        "profile": dataclasses.replace(profile, batch_size=rng.choice((4, 8, 12, 16, 24, 32))),
+    }
+
+
 def check_steps_per_epoch(answer, namespace) -> str:
     profile = needs(namespace, "profile")
     pairs = len(needs(namespace, "tokenized_datasets")["train"])
-    expected = math.ceil(pairs / profile.batch_size)
+    expected = steps_per_epoch_of(namespace)
     if isinstance(answer, float) and not answer.is_integer():
         raise wrong(PARTIAL_STEP, answer=answer)
     answer = whole_number(answer if not isinstance(answer, float) else int(answer), _("the number of steps"))
+    if answer == expected:
+        return _("{expected} steps per epoch: one optimizer step per batch, which is what global_step counts.").format(
+            expected=expected
+        )
     if answer == pairs:
         raise wrong(TRAINING_PAIRS)
     if answer == pairs // profile.batch_size and answer != expected:
         raise wrong(ROUND_UP)
-    if answer != expected:
-        raise WrongAnswer(
-            _("{answer} is not it: divide the training pairs by profile.batch_size and round up.").format(answer=answer)
-        )
-    return _("{expected} steps per epoch: one optimizer step per batch, which is what global_step counts.").format(
-        expected=expected
+    raise WrongAnswer(
+        _("{answer} is not it: divide the training pairs by profile.batch_size and round up.").format(answer=answer)
     )
 
 
@@ -156,6 +178,14 @@ q2 = Exercise(
     mistakes=(
         Mistake("steps_per_epoch = len(tokenized_datasets['train'])", TRAINING_PAIRS),
         Mistake("steps_per_epoch = len(tokenized_datasets['train']) / 7", PARTIAL_STEP),
+    ),
+    variant=Variant(
+        names=("tokenized_datasets", "profile"),
+        here=N_("the notebook's training split and batch size"),
+        other=N_("another training split and batch size"),
+        uses=('tokenized_datasets["train"]', "profile.batch_size"),
+        pick=another_split_and_batch_size,
+        expected=steps_per_epoch_of,
     ),
 )
 

@@ -1,11 +1,12 @@
-"""Exercises for notebook 4: softmax over all predictions, accuracy, the most confident mistake."""
+"""Exercises for notebook 4: softmax over all predictions, accuracy, the most confident mistake.
+Each is also judged on a variant of ``predictions``: a subset of its rows, chosen per student."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from . import Exercise, ExerciseSet, Mistake, Variant, WrongAnswer, needs, wrong
 from .answers import NOT_A_NUMBER, NOT_AN_ARRAY, NOT_WHOLE, as_array, number, softmax, whole_number
 
 # The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
@@ -38,9 +39,58 @@ def logits_and_labels(namespace):
     return np.asarray(predictions.predictions), np.asarray(predictions.label_ids)
 
 
+def some_predictions(rng, namespace) -> dict:
+    """The variant of every exercise here: ``predictions`` with a subset of its rows (at least half,
+    in their order), as ``trainer.predict`` would give them for those pairs."""
+    from transformers.trainer_utils import PredictionOutput
+
+    predictions = needs(namespace, "predictions")
+    logits, labels = logits_and_labels(namespace)
+    rows = sorted(rng.sample(range(len(labels)), rng.randint(len(labels) // 2, len(labels) - 1)))
+    return {
+        "predictions": PredictionOutput(predictions=logits[rows], label_ids=labels[rows], metrics=predictions.metrics)
+    }
+
+
+def probabilities_of(namespace) -> np.ndarray:
+    return softmax(logits_and_labels(namespace)[0])
+
+
+def accuracy_of(namespace) -> float:
+    logits, labels = logits_and_labels(namespace)
+    return float((logits.argmax(axis=-1) == labels).mean())
+
+
+def most_confident_mistake_of(namespace) -> int | None:
+    """The row of the mistake made with the highest confidence; None without a mistake."""
+    logits, labels = logits_and_labels(namespace)
+    probabilities = softmax(logits)
+    mistakes = np.flatnonzero(probabilities.argmax(axis=-1) != labels)
+    if len(mistakes) == 0:
+        return None
+    return int(mistakes[np.argmax(probabilities.max(axis=-1)[mistakes])])
+
+
+def some_predictions_variant(expected) -> Variant:
+    """The variant of ``predictions`` of one of this lesson's exercises, whose right answer is ``expected``."""
+    return Variant(
+        names=("predictions",),
+        here=N_("the notebook's predictions"),
+        other=N_("a subset of them"),
+        uses=("predictions.predictions", "predictions.label_ids"),
+        pick=some_predictions,
+        expected=expected,
+    )
+
+
 def check_probabilities(answer, namespace) -> str:
     logits, _labels = logits_and_labels(namespace)
     answer = as_array(answer, "probabilities")
+    if answer.shape == logits.shape and np.allclose(answer, softmax(logits), atol=1e-5):
+        return _(
+            "{rows} rows that each sum to 1: row i holds the model's probability of "
+            "not_equivalent and equivalent for pair i."
+        ).format(rows=answer.shape[0])
     if answer.shape != logits.shape:
         raise WrongAnswer(
             _(
@@ -54,33 +104,28 @@ def check_probabilities(answer, namespace) -> str:
         raise wrong(WRONG_AXIS)
     if np.allclose(answer, 1 / (1 + np.exp(-logits)), atol=1e-6):
         raise wrong(SIGMOID)
-    if not np.allclose(answer, softmax(logits), atol=1e-5):
-        raise WrongAnswer(_("the rows are not the softmax of the logits: exp(x - max) / sum of exp(x - max), per row."))
-    return _(
-        "{rows} rows that each sum to 1: row i holds the model's probability of "
-        "not_equivalent and equivalent for pair i."
-    ).format(rows=answer.shape[0])
+    raise WrongAnswer(_("the rows are not the softmax of the logits: exp(x - max) / sum of exp(x - max), per row."))
 
 
 def check_accuracy(answer, namespace) -> str:
-    logits, labels = logits_and_labels(namespace)
-    expected = float((logits.argmax(axis=-1) == labels).mean())
+    _logits, labels = logits_and_labels(namespace)
+    expected = accuracy_of(namespace)
     answer = number(answer, _("the accuracy"))
+    if np.isclose(answer, expected):
+        return _("{expected:.4f}: the share of validation pairs whose largest logit is the true label.").format(
+            expected=expected
+        )
     if np.isclose(answer, 1 - expected) and not np.isclose(expected, 0.5):
         raise wrong(ERROR_RATE)
     if np.isclose(answer, expected * 100):
         raise wrong(PERCENTAGE)
-    if np.isclose(answer, np.bincount(labels).max() / len(labels)) and not np.isclose(answer, expected):
+    if np.isclose(answer, np.bincount(labels).max() / len(labels)):
         raise wrong(MAJORITY_RATE)
-    if not np.isclose(answer, expected):
-        raise WrongAnswer(
-            _(
-                "{answer:.4f} is not it. Predictions are the argmax over the last axis of the logits; accuracy "
-                "is the mean of (predictions == label_ids)."
-            ).format(answer=answer)
-        )
-    return _("{expected:.4f}: the share of validation pairs whose largest logit is the true label.").format(
-        expected=expected
+    raise WrongAnswer(
+        _(
+            "{answer:.4f} is not it. Predictions are the argmax over the last axis of the logits; accuracy "
+            "is the mean of (predictions == label_ids)."
+        ).format(answer=answer)
     )
 
 
@@ -94,7 +139,7 @@ def check_most_confident_mistake(answer, namespace) -> str:
         if answer is None:
             return _("The model made no mistakes here, so there is none to show.")
         raise WrongAnswer(_("the model made no mistake on these pairs: the answer is None."))
-    expected = int(mistakes[np.argmax(confidence[mistakes])])
+    expected = most_confident_mistake_of(namespace)
     if isinstance(answer, float) and np.isclose(answer, confidence[expected]):
         raise wrong(CONFIDENCE_NOT_INDEX, answer=answer)
     answer = whole_number(answer, _("the index of the pair"))
@@ -144,6 +189,7 @@ q1 = Exercise(
         Mistake("probabilities = 1 / (1 + np.exp(-predictions.predictions))", SIGMOID),
         Mistake("probabilities = list(predictions.predictions)", NOT_AN_ARRAY),
     ),
+    variant=some_predictions_variant(probabilities_of),
 )
 
 q2 = Exercise(
@@ -168,6 +214,7 @@ q2 = Exercise(
         ),
         Mistake("accuracy = predictions.predictions.argmax(-1) == predictions.label_ids", NOT_A_NUMBER),
     ),
+    variant=some_predictions_variant(accuracy_of),
 )
 
 # Exercise 3's solution; its mistakes are this code with one change.
@@ -218,6 +265,7 @@ q3 = Exercise(
             MOST_CONFIDENT_MISTAKE.replace("int(mistakes[np.argmax(confidence[mistakes])])", "mistakes"), NOT_WHOLE
         ),
     ),
+    variant=some_predictions_variant(most_confident_mistake_of),
 )
 
 exercises = ExerciseSet(q1, q2, q3)

@@ -1,4 +1,7 @@
-"""Exercises for notebook 5: a richer compute_metrics, the best epoch, reading a table."""
+"""Exercises for notebook 5: a richer compute_metrics, the best epoch, reading a table.
+
+Exercise 1 is also judged on other logits and labels, exercise 2 on another log history; exercise 3,
+a choice, has no variant."""
 
 from __future__ import annotations
 
@@ -7,8 +10,20 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from ..i18n import N_, _
-from . import CarriedError, Exercise, ExerciseSet, Mistake, WrongAnswer, describe_error, needs, wrong
-from .answers import LABELS, LOGITS, NOT_A_FUNCTION, NOT_A_NUMBER, call, called, number, same_scores, scores
+from . import CarriedError, Exercise, ExerciseSet, Mistake, Variant, WrongAnswer, describe_error, needs, wrong
+from .answers import (
+    CHECK_TABLE,
+    NOT_A_FUNCTION,
+    NOT_A_NUMBER,
+    another_table,
+    call,
+    called,
+    number,
+    same_scores,
+    scores,
+    table_of,
+    table_scores,
+)
 from .carry import type_name
 
 KEYS = ("accuracy", "f1", "precision", "recall")
@@ -100,7 +115,7 @@ CHOICE_FEEDBACK = Translated(
 
 def run_compute_metrics(answer, namespace) -> dict:
     """The probe: what the student's compute_metrics_prf returns for the check's own logits and labels."""
-    return call(answer, (LOGITS.copy(), LABELS.copy()))
+    return call(answer, table_of(namespace))
 
 
 def check_compute_metrics_prf(answer, namespace) -> str:
@@ -116,8 +131,9 @@ def check_compute_metrics_prf(answer, namespace) -> str:
     if missing:
         raise wrong(LACKS_KEYS, missing=", ".join(repr(key) for key in missing), keys=", ".join(KEYS))
     got = {key: float(result[key]) for key in KEYS}
-    predicted = LOGITS.argmax(axis=-1)
-    expected = scores(predicted, LABELS)
+    logits, labels = table_of(namespace)
+    predicted = logits.argmax(axis=-1)
+    expected = scores(predicted, labels)
     if same_scores(got, expected, KEYS):
         return _(
             "Precision: of the pairs called paraphrases, the share that are. Recall: of the paraphrases, "
@@ -125,7 +141,7 @@ def check_compute_metrics_prf(answer, namespace) -> str:
         )
     if np.isclose(got["precision"], expected["recall"]) and np.isclose(got["recall"], expected["precision"]):
         raise wrong(SWAPPED)
-    flipped = scores(1 - predicted, 1 - LABELS)
+    flipped = scores(1 - predicted, 1 - labels)
     if np.isclose(got["f1"], flipped["f1"]):
         raise wrong(F1_OF_CLASS_0)
     differ = [key for key in KEYS if not np.isclose(got[key], expected[key])]
@@ -151,6 +167,27 @@ def given_logits(error: BaseException) -> bool:
 
 def eval_entries(log_history):
     return [entry for entry in log_history if "eval_f1" in entry]
+
+
+def best_epoch_of(namespace) -> int | None:
+    """The epoch of the evaluation with the highest eval_f1 in ``log_history``; None without one."""
+    entries = eval_entries(needs(namespace, "log_history"))
+    return round(max(entries, key=lambda entry: entry["eval_f1"])["epoch"]) if entries else None
+
+
+def another_log_history(rng, namespace) -> dict:
+    """Exercise 2's variant: the notebook's log history with other evaluation scores at each epoch."""
+    history = []
+    for entry in needs(namespace, "log_history"):
+        if "eval_f1" in entry:
+            scores_drawn = {
+                "eval_loss": round(rng.uniform(0.30, 0.70), 4),
+                "eval_accuracy": round(rng.uniform(0.60, 0.90), 4),
+                "eval_f1": round(rng.uniform(0.70, 0.92), 4),
+            }
+            entry = {**entry, **scores_drawn}
+        history.append(entry)
+    return {"log_history": history}
 
 
 def check_best_epoch(answer, namespace) -> str:
@@ -283,6 +320,14 @@ q1 = Exercise(
             NOT_A_DICT,
         ),
     ),
+    variant=Variant(
+        names=(CHECK_TABLE,),
+        here=N_("the check's logits and labels"),
+        other=N_("other logits and labels"),
+        uses=("eval_preds",),
+        pick=another_table,
+        expected=table_scores,
+    ),
 )
 
 q2 = Exercise(
@@ -316,6 +361,14 @@ q2 = Exercise(
             POSITION_IN_LOG_HISTORY,
         ),
         Mistake("best_epoch = 'two'", NOT_A_NUMBER),
+    ),
+    variant=Variant(
+        names=("log_history",),
+        here=N_("the notebook's log history"),
+        other=N_("another run's log history"),
+        uses=("log_history",),
+        pick=another_log_history,
+        expected=best_epoch_of,
     ),
 )
 

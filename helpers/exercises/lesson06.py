@@ -1,5 +1,6 @@
 """Exercises for notebook 6: optimizer steps with gradient accumulation, an evaluation loop with
-``add_batch``, and what ``gather_for_metrics`` drops on several processes."""
+``add_batch``, and what ``gather_for_metrics`` drops on several processes. Each is also judged on a
+variant: another training split, another model and data loader, another validation split."""
 
 from __future__ import annotations
 
@@ -8,29 +9,32 @@ import math
 import numpy as np
 
 from ..i18n import N_, _
-from . import CarriedError, Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from . import CarriedError, Exercise, ExerciseSet, Mistake, Variant, WrongAnswer, needs, wrong
 from .answers import (
-    LABELS,
-    LOGITS,
+    CHECK_TABLE,
     NOT_A_FUNCTION,
     NOT_WHOLE,
     NOT_WHOLE_FLOAT,
+    another_table,
     call,
     called,
     same_scores,
     scores,
+    table_of,
+    table_scores,
     whole_number,
 )
 from .carry import type_name
+from .variants import first_rows, with_split
 
 # Exercise 1: the loop in the exercise's text.
 BATCH_SIZE, ACCUMULATION, EPOCHS = 16, 4, 3
 # Exercise 3: evaluation on 2 processes, batches of 8 per process.
 PROCESSES, EVAL_BATCH_SIZE = 2, 8
 
-# Exercise 2: a model and data loader of the check's own give answers.LOGITS for answers.LABELS,
-# in batches of 4, 4 and 2 pairs.
-FAKE_BATCHES = ((0, 4), (4, 8), (8, 10))
+# Exercise 2: a model and data loader of the check's own give answers.LOGITS for answers.LABELS
+# (or a variant's logits and labels), in batches of 4 pairs: 4, 4 and 2 for the 10 pairs.
+FAKE_BATCH_SIZE = 4
 SCORES = ("accuracy", "f1")
 
 # The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
@@ -99,10 +103,31 @@ def loop_counts(pairs: int) -> tuple[int, int]:
     return batches, math.ceil(batches / ACCUMULATION)
 
 
+def optimizer_steps_of(namespace) -> int:
+    return loop_counts(len(needs(namespace, "tokenized_datasets")["train"]))[1] * EPOCHS
+
+
+def fewer_training_pairs(rng, namespace) -> dict:
+    """Exercise 1's variant: the first rows of the training split (at least a third of them)."""
+    tokenized = needs(namespace, "tokenized_datasets")
+    return {
+        "tokenized_datasets": with_split(
+            tokenized, "train", first_rows(rng, tokenized["train"], len(tokenized["train"]) // 3)
+        )
+    }
+
+
+def fewer_validation_pairs(rng, namespace) -> dict:
+    """Exercise 3's variant: the first rows of the validation split (at least a third of them)."""
+    tokenized = needs(namespace, "tokenized_datasets")
+    validation = first_rows(rng, tokenized["validation"], len(tokenized["validation"]) // 3)
+    return {"tokenized_datasets": with_split(tokenized, "validation", validation)}
+
+
 def check_optimizer_steps(answer, namespace) -> str:
     pairs = len(needs(namespace, "tokenized_datasets")["train"])
     batches, per_epoch = loop_counts(pairs)
-    expected = per_epoch * EPOCHS
+    expected = optimizer_steps_of(namespace)
     answer = whole_number(answer, _("the number of optimizer steps"))
     if answer == expected:
         leftover = batches % ACCUMULATION
@@ -139,9 +164,14 @@ def check_optimizer_steps(answer, namespace) -> str:
 # --- Exercise 2 -------------------------------------------------------------------------------------------
 
 
-def fake_model_and_batches():
-    """A model whose logits are read from answers.LOGITS (input_ids[:, 0] holds each pair's row) and
-    the batches of a data loader over it; the model records how it was called."""
+def fake_batches(pairs: int) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each batch of the check's data loader over ``pairs`` pairs."""
+    return tuple((start, min(start + FAKE_BATCH_SIZE, pairs)) for start in range(0, pairs, FAKE_BATCH_SIZE))
+
+
+def fake_model_and_batches(table_logits: np.ndarray, labels: np.ndarray):
+    """A model whose logits are read from ``table_logits`` (input_ids[:, 0] holds each pair's row) and
+    the batches of a data loader over it, with ``labels``; the model records how it was called."""
     import torch
     from transformers.modeling_outputs import SequenceClassifierOutput
 
@@ -161,18 +191,18 @@ def fake_model_and_batches():
             self.training_modes.append(self.training)
             self.gradients.append(torch.is_grad_enabled())
             self.pairs.append(len(input_ids))
-            table = torch.from_numpy(LOGITS).to(input_ids.device)
+            table = torch.from_numpy(table_logits).to(input_ids.device)
             logits = table[input_ids[:, 0]] + self.anchor.to(input_ids.device) * 0
             loss = torch.nn.functional.cross_entropy(logits, labels) if labels is not None else None
             return SequenceClassifierOutput(loss=loss, logits=logits)
 
     batches = []
-    for start, end in FAKE_BATCHES:
+    for start, end in fake_batches(len(labels)):
         rows = torch.arange(start, end)
         input_ids = torch.stack([rows, torch.full_like(rows, 7), torch.full_like(rows, 102)], dim=1)
         batches.append(
             {
-                "labels": torch.from_numpy(LABELS[start:end]),
+                "labels": torch.from_numpy(labels[start:end]),
                 "input_ids": input_ids,
                 "token_type_ids": torch.zeros_like(input_ids),
                 "attention_mask": torch.ones_like(input_ids),
@@ -207,7 +237,7 @@ def run_evaluation_loop(answer, namespace) -> dict:
 
     if not callable(answer):
         return call(answer)
-    model, batches = fake_model_and_batches()
+    model, batches = fake_model_and_batches(*table_of(namespace))
     # A fresh metric, nothing left from earlier tries, of the notebook's profile (local copy without one).
     counting = CountingMetric(load_mrpc_metric(namespace.get("profile")))
     had_metric, earlier = "metric" in namespace, namespace.get("metric")
@@ -245,16 +275,17 @@ def check_evaluate_model(answer, namespace) -> str:
         raise
     if not isinstance(result, dict) or not set(SCORES) <= set(result):
         raise wrong(NOT_SCORES, kind=type_name(result))
-    predictions = LOGITS.argmax(axis=-1)
-    expected = scores(predictions, LABELS)
+    logits, labels = table_of(namespace)
+    predictions = logits.argmax(axis=-1)
+    expected = scores(predictions, labels)
     got = {key: float(result[key]) for key in SCORES}
     pairs_seen = sum(answer["pairs"])
     if not same_scores(got, expected, SCORES):
-        start, end = FAKE_BATCHES[-1]
-        if same_scores(got, scores(predictions[start:end], LABELS[start:end]), SCORES) or answer["computes"] > 1:
+        start, end = fake_batches(len(labels))[-1]
+        if same_scores(got, scores(predictions[start:end], labels[start:end]), SCORES) or answer["computes"] > 1:
             raise wrong(ONE_BATCH)
-        if pairs_seen < len(LABELS):
-            raise wrong(STOPPED_EARLY, seen=pairs_seen, total=len(LABELS))
+        if pairs_seen < len(labels):
+            raise wrong(STOPPED_EARLY, seen=pairs_seen, total=len(labels))
         if np.isclose(got["accuracy"], 1.0):
             raise wrong(PERFECT)
         raise WrongAnswer(
@@ -277,7 +308,9 @@ def check_evaluate_model(answer, namespace) -> str:
         "Accuracy {accuracy:.3f} and F1 {f1:.3f} over all {total} pairs of this check's data loader, in "
         "{batches} batches. add_batch keeps each batch's predictions, compute() scores them all at once: the "
         "same numbers as one compute over the whole split."
-    ).format(accuracy=expected["accuracy"], f1=expected["f1"], total=len(LABELS), batches=len(FAKE_BATCHES))
+    ).format(
+        accuracy=expected["accuracy"], f1=expected["f1"], total=len(labels), batches=len(fake_batches(len(labels)))
+    )
 
 
 # --- Exercise 3 -------------------------------------------------------------------------------------------
@@ -295,6 +328,10 @@ def gathered_counts(pairs: int) -> tuple[int, int]:
         for rank in range(PROCESSES)
     ]
     return sum(len(batch) for shard in shards for batch in shard), len(shards[0])
+
+
+def gathered_with_copies_of(namespace) -> int:
+    return gathered_counts(len(needs(namespace, "tokenized_datasets")["validation"]))[0]
 
 
 def check_gathered_with_copies(answer, namespace) -> str:
@@ -361,6 +398,14 @@ q1 = Exercise(
         ),
         Mistake("optimizer_steps = len(tokenized_datasets['train']) / 16 / 4 * 3", NOT_WHOLE_FLOAT),
     ),
+    variant=Variant(
+        names=("tokenized_datasets",),
+        here=N_("the notebook's training split"),
+        other=N_("another training split"),
+        uses=('len(tokenized_datasets["train"])',),
+        pick=fewer_training_pairs,
+        expected=optimizer_steps_of,
+    ),
 )
 
 # Exercise 2's solution; most of its mistakes are this code with one change.
@@ -416,6 +461,14 @@ q2 = Exercise(
             GRADIENTS,
         ),
     ),
+    variant=Variant(
+        names=(CHECK_TABLE,),
+        here=N_("the check's model and data loader"),
+        other=N_("another model and data loader"),
+        uses=("model", "dataloader"),
+        pick=another_table,
+        expected=table_scores,
+    ),
 )
 
 q3 = Exercise(
@@ -448,6 +501,14 @@ q3 = Exercise(
             THE_COPIES,
         ),
         Mistake("gathered_with_copies = str(len(tokenized_datasets['validation']))", NOT_WHOLE),
+    ),
+    variant=Variant(
+        names=("tokenized_datasets",),
+        here=N_("the notebook's validation split"),
+        other=N_("another validation split"),
+        uses=('len(tokenized_datasets["validation"])',),
+        pick=fewer_validation_pairs,
+        expected=gathered_with_copies_of,
     ),
 )
 

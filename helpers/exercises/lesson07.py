@@ -1,5 +1,6 @@
 """Exercises for notebook 7: the label a pipeline gives a pair, the logits of a model loaded back,
-and how much smaller int8 dynamic quantization makes the model."""
+and how much smaller int8 dynamic quantization makes the model. Each is also judged on a variant:
+another pair, other validation pairs, a model with fewer layers."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import warnings
 import numpy as np
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from . import Exercise, ExerciseSet, Mistake, Variant, WrongAnswer, needs, wrong
 from .answers import NOT_A_NUMBER, NOT_AN_ARRAY, as_array, number, softmax
 from .carry import type_name
 from .cells import answer_cells, joins_names
+from .variants import with_split
 
 # The pair exercise 1 gives as sentence1 and sentence2.
 PAIR = (
@@ -102,12 +104,30 @@ def logits_of(model, tokenizer, first, second=None):
 # --- Exercise 1 -------------------------------------------------------------------------------------------
 
 
+def pair_probabilities(namespace) -> np.ndarray:
+    """The model's probabilities of each label for the pair ``sentence1``, ``sentence2``."""
+    model, tokenizer = needs(namespace, "model"), needs(namespace, "tokenizer")
+    sentence1, sentence2 = needs(namespace, "sentence1"), needs(namespace, "sentence2")
+    return softmax(logits_of(model, tokenizer, [sentence1], [sentence2]).numpy())[0]
+
+
+def predicted_label_of(namespace) -> str:
+    return needs(namespace, "model").config.id2label[int(pair_probabilities(namespace).argmax())]
+
+
+def another_validation_pair(rng, namespace) -> dict:
+    """Exercise 1's variant: a pair of the validation split."""
+    validation = needs(namespace, "raw_datasets")["validation"]
+    row = validation[rng.randrange(len(validation))]
+    return {"sentence1": row["sentence1"], "sentence2": row["sentence2"]}
+
+
 def check_predicted_label(answer, namespace) -> str:
     model, tokenizer = needs(namespace, "model"), needs(namespace, "tokenizer")
     sentence1, sentence2 = needs(namespace, "sentence1"), needs(namespace, "sentence2")
     id2label = model.config.id2label
     names = [id2label[index] for index in sorted(id2label)]
-    probabilities = softmax(logits_of(model, tokenizer, [sentence1], [sentence2]).numpy())[0]
+    probabilities = pair_probabilities(namespace)
     expected = id2label[int(probabilities.argmax())]
     if isinstance(answer, list) and answer and isinstance(answer[0], dict):
         raise wrong(LIST_OF_ANSWERS)
@@ -155,6 +175,16 @@ def reloaded_facts(answer, namespace) -> dict:
             "name_or_path": str(getattr(reloaded, "name_or_path", "")),
         }
     return {"logits": answer, "reloaded_model": facts}
+
+
+def validation_in_another_order(rng, namespace) -> dict:
+    """Exercise 2's variant: the validation split shuffled, so that its first 8 pairs are others."""
+    raw = needs(namespace, "raw_datasets")
+    validation = raw["validation"]
+    order = list(range(len(validation)))
+    while set(order[:VALIDATION_PAIRS]) == set(range(VALIDATION_PAIRS)):
+        order = rng.sample(range(len(validation)), len(validation))
+    return {"raw_datasets": with_split(raw, "validation", validation.select(order))}
 
 
 def check_reloaded_logits(answer, namespace) -> str:
@@ -213,6 +243,20 @@ def quantized_copy(model):
 
 def parameter_count(model) -> int:
     return sum(parameter.numel() for parameter in model.parameters())
+
+
+def a_model_with_fewer_layers(rng, namespace) -> dict:
+    """Exercise 3's variant: a model of the same kind as ``model`` with 1 to 3 layers (weights drawn at
+    random, without touching the notebook's random state): its float32 embeddings take a larger share
+    of it, so it shrinks less."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    config = copy.deepcopy(needs(namespace, "model").config)
+    config.num_hidden_layers = rng.randint(1, 3)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return {"model": AutoModelForSequenceClassification.from_config(config).eval()}
 
 
 def check_size_ratio(answer, namespace) -> str:
@@ -285,6 +329,14 @@ q1 = Exercise(
             NOT_A_STRING,
         ),
     ),
+    variant=Variant(
+        names=("sentence1", "sentence2"),
+        here=N_("the notebook's pair"),
+        other=N_("another pair"),
+        uses=("sentence1", "sentence2"),
+        pick=another_validation_pair,
+        expected=predicted_label_of,
+    ),
 )
 
 # Exercise 2's solution; most of its mistakes are this code with one change, or one more line.
@@ -346,6 +398,16 @@ q2 = Exercise(
             NOT_RELOADED,
         ),
     ),
+    # No expected answer to compare: 8 other pairs always have other logits. Not tried by check() in a
+    # notebook: the cell saves and loads the model again.
+    variant=Variant(
+        names=("raw_datasets",),
+        here=N_("the notebook's first 8 validation pairs"),
+        other=N_("8 other validation pairs"),
+        uses=('raw_datasets["validation"][:8]',),
+        pick=validation_in_another_order,
+        cheap=False,
+    ),
 )
 
 # Exercise 3's solution; most of its mistakes are this code with one change, or one more line.
@@ -391,6 +453,15 @@ q3 = Exercise(
             COUNTED_PARAMETERS,
         ),
         Mistake("size_ratio = 'about two thirds'", NOT_A_NUMBER),
+    ),
+    # No expected answer to compare (that would quantize the notebook's model once more): with 1 to 3
+    # layers the ratio is far above the notebook's model's, as tests/test_variants.py checks.
+    variant=Variant(
+        names=("model",),
+        here=N_("the notebook's model"),
+        other=N_("a model with fewer layers"),
+        uses=("model",),
+        pick=a_model_with_fewer_layers,
     ),
 )
 
