@@ -17,12 +17,10 @@ is read but the lines of the grader's own carry cells, and those only as data.
 from __future__ import annotations
 
 import concurrent.futures
-import importlib
 import json
 import multiprocessing
 import shutil
 import tempfile
-import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ from .lessons import Lesson
 from .messages import Said, say
 from .plan import PlannedCell, student_plan
 from .submissions import SKIPPED_NAMES, Job, one_line
+from .synthetic import solution
 from .verdicts import judge_lesson, lesson_trains, prepare_lesson
 
 
@@ -180,8 +179,8 @@ def copy_work(job: Job, workdir: Path) -> None:
 
 def solution_answers(lesson: Lesson) -> dict[str, str]:
     """The course's solution of each of the lesson's exercises, as an answer cell's code."""
-    module = importlib.import_module(lesson.module)
-    return {e.name: textwrap.dedent(getattr(module, e.name).solution_code).strip() for e in lesson.exercises}
+    module = lesson.module.rsplit(".", 1)[-1]  # "helpers.exercises.lesson01" -> "lesson01"
+    return {e.name: solution(module, e.name) for e in lesson.exercises}
 
 
 def time_solutions(lesson: Lesson, settings: Settings) -> tuple[Limits, str | None]:
@@ -192,8 +191,7 @@ def time_solutions(lesson: Lesson, settings: Settings) -> tuple[Limits, str | No
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grade-timing-") as folder:
         workdir = Path(folder)
-        (workdir / "work").mkdir()
-        shutil.copyfile(lesson.template, workdir / "work" / lesson.template.name)
+        copy_work(Job("", str(lesson.template), "", lesson, {}), workdir)  # the notebook alone
         attempt = run_attempt(plan, workdir, started + settings.notebook_timeout, settings)[0]
     if attempt.stuck is not None or attempt.out_of_time or attempt.start_failure:
         why = attempt.start_failure or attempt.stuck_reason or "out of time"
