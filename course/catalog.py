@@ -135,6 +135,7 @@ LESSONS = (
     Lesson(5, "05_compute_metrics"),
     Lesson(6, "06_training_loop_accelerate"),
     Lesson(7, "07_use_and_share"),
+    Lesson(8, "08_beyond_the_defaults"),
 )
 
 

@@ -56,6 +56,7 @@ def pytest_configure(config) -> None:
 # trainings these fill. tests/test_tiers.py checks that every lesson notebook that trains is here.
 LONGEST_FIRST = (
     "tests/test_grade_class.py",
+    "notebooks/08_beyond_the_defaults.ipynb",
     "notebooks/05_compute_metrics.ipynb",
     "notebooks/06_training_loop_accelerate.ipynb",
     "notebooks/07_use_and_share.ipynb",

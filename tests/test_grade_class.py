@@ -31,7 +31,7 @@ CELL_TIMEOUT_S = 10  # at least; an answer cell may take five times the solution
 LOOP_FOREVER = (
     "while True:\n    try:\n        pass\n    except KeyboardInterrupt:  # even Ctrl-C does not stop it\n        pass"
 )
-LESSONS = sc.exercise_stems()  # 01_tokenization ... 07_use_and_share
+LESSONS = sc.exercise_stems()  # 01_tokenization ... 08_beyond_the_defaults
 COURSE_LESSONS = {lesson.number: lesson for lesson in COURSE_LESSON_LIST}
 
 
@@ -212,6 +212,9 @@ ADA = {
     (LESSONS[6], "q1"): "The pipeline took the name from model.config.id2label",
     (LESSONS[6], "q2"): "save_pretrained keeps everything from_pretrained needs",
     (LESSONS[6], "q3"): "the Linear weights shrink to a quarter",
+    (LESSONS[7], "q1"): "of the parameters train: LoRA's A and B matrices",
+    (LESSONS[7], "q2"): "a mistake on a not_equivalent pair now costs",
+    (LESSONS[7], "q3"): "Scores that differ by less than that are not told apart by this split",
 }
 ANSWER_NAMES = {
     LESSONS[0]: ("segment_b_start", "pad_count", "tokens_saved"),
@@ -418,7 +421,7 @@ def test_the_report_has_its_plot_and_the_common_mistakes(graded_class):
     assert '<td class="num">2</td><td class="num">1</td>' in row
     assert "<b>1&times;</b> Not quite: that position holds the [SEP]" in row
     assert "<b>1&times;</b> Not quite: right for the notebook&#39;s pair, but your cell gives the same answer" in row
-    assert '<td class="num">28 / 28</td><td><a href="feedback/ada.html">page</a></td>' in page
+    assert '<td class="num">32 / 32</td><td><a href="feedback/ada.html">page</a></td>' in page
 
 
 def test_the_sandbox_kept_everything_outside_as_it_was(graded_class):
@@ -434,7 +437,7 @@ def test_the_sandbox_kept_everything_outside_as_it_was(graded_class):
 def test_each_lesson_trained_once_and_the_students_restored_it(graded_class):
     stderr = graded_class["done"].stderr
     assert "training trained" not in stderr, "only the course kernels train; the students' kernels restore"
-    assert stderr.count("training restored") >= 3  # ada's lessons 4, 5 and 7
+    assert stderr.count("training restored") >= 4  # ada's lessons 4, 5, 7 and 8
     assert (graded_class["out"] / "executed" / FINN / "Downloads" / "Copy of 練習 1 (1).ipynb").is_file()
 
 
@@ -442,11 +445,11 @@ def test_feedback_pages_are_in_each_students_language(graded_class):
     pages = graded_class["out"] / "feedback"
     assert sorted(path.name for path in pages.iterdir()) == sorted(f"{student}.html" for student in STUDENTS)
     ada = (pages / "ada.html").read_text(encoding="utf-8")
-    assert "Total: 28 of 28 points (21 of 21 exercises correct)." in ada
+    assert "Total: 32 of 32 points (24 of 24 exercises correct)." in ada
     assert "To see a check again: open your notebook" in ada and "Sentence 2 starts at position 13." in ada
     finn = (pages / f"{FINN}.html").read_text(encoding="utf-8")
     assert '<html lang="zh-TW">' in finn
-    assert "總分：4 分，滿分 28 分（21 題中答對 3 題）。" in finn
+    assert "總分：4 分，滿分 32 分（24 題中答對 3 題）。" in finn
     assert "答對了！句子 2 從位置 13 開始。" in finn and "想再看一次檢查的結果" in finn
     assert "Correct!" not in finn and "Not answered" not in finn
     tom = (pages / "tom.html").read_text(encoding="utf-8")  # his typed answers: the message, not the variant
@@ -457,8 +460,8 @@ def test_the_moodle_import_file_has_the_matched_students_and_lists_the_others(gr
     columns, rows = read_csv(graded_class["out"] / "moodle-grades.csv")
     assert columns == MOODLE_WORKSHEET.split("\n", 1)[0].split(",")
     grades = {row["Identifier"]: row["Grade"] for row in rows}
-    assert grades == {"Participant 1234": "14.29", "Participant 4444": "10.71", "Participant 5555": ""}
-    assert rows[0]["Feedback comments"] == "4 of 28 points, 3 of 21 exercises correct."
+    assert grades == {"Participant 1234": "12.50", "Participant 4444": "9.38", "Participant 5555": ""}
+    assert rows[0]["Feedback comments"] == "4 of 32 points, 3 of 24 exercises correct."
     stderr = graded_class["done"].stderr
     assert "roster: Zoe Unknown (5555) on moodle-worksheet.csv has no folder" in stderr
     assert "roster: the folder 'ada' is not on moodle-worksheet.csv" in stderr

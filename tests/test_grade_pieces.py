@@ -213,7 +213,7 @@ def test_a_grade_run_says_its_sandbox_first_and_on_without_bwrap_stops(tmp_path)
     assert done.stderr.splitlines()[0].startswith("sandbox: none: bubblewrap is not installed")
 
 
-@pytest.mark.parametrize("number", [4, 5, 7])
+@pytest.mark.parametrize("number", [4, 5, 7, 8])
 def test_the_notebook_its_twin_and_the_graders_course_kernel_share_one_training(number, tmp_path):
     """The training cache's key of a lesson's exercise training is the same whether the grader's course
     kernel, the English notebook, its zh-TW twin or the exercise tests' namespace (tests/answers.py,

@@ -5,9 +5,10 @@ and gets its own message in both languages, neighbours get different variants, t
 nothing of the variant, ``q1.check()`` tries the cell on a variant in a notebook, the grader's
 cells carry the variant's answer and judge it, and the class report counts the typed answers.
 
-Lessons 4, 5 and 7 train a model before their exercises; here their exercises read what they need
+Lessons 4, 5, 7 and 8 train a model before their exercises; here their exercises read what they need
 without that training (predictions of random logits, a made-up log history, the pretrained model
-with a new head): the variants only need the shapes of those objects, not a good model.
+with a new head, random labels as predictions): the variants only need the shapes of those objects,
+not a good model.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def made_up_log_history() -> list[dict]:
 
 
 def untrained(lesson) -> dict:
-    """Lesson 4's, 5's or 7's namespace without its training: the course's cells before the training
+    """Lesson 4's, 5's, 7's or 8's namespace without its training: the course's cells before the training
     cell, then what the exercises read from it, made without training."""
     sources = course_cells(lesson)
     namespace = run_cells(sources[: training_cell_index(sources)], lesson.exercise_name)
@@ -103,6 +104,11 @@ def untrained(lesson) -> dict:
         namespace["predictions"] = PredictionOutput(logits, rng.integers(0, 2, 120), {})
     elif lesson.number == 5:
         namespace["log_history"] = made_up_log_history()
+    elif lesson.number == 8:
+        rng = np.random.default_rng(0)  # a model right on about three quarters of the pairs
+        for split in ("train", "validation"):
+            labels = namespace[f"{split}_labels"]
+            namespace[f"{split}_predictions"] = np.where(rng.random(len(labels)) < 0.75, labels, 1 - labels)
     else:
         from transformers import AutoModelForSequenceClassification, set_seed
 
@@ -118,14 +124,14 @@ def untrained(lesson) -> dict:
 
 
 class Namespaces:
-    """The course's namespace of each lesson (lessons 4, 5 and 7: :func:`untrained`), and a student's."""
+    """The course's namespace of each lesson (lessons 4, 5, 7 and 8: :func:`untrained`), and a student's."""
 
     def __init__(self, course):
         self.course = course
         self.made: dict[int, dict] = {}
 
     def clean(self, lesson) -> dict:
-        if lesson.number not in (4, 5, 7):
+        if lesson.number not in (4, 5, 7, 8):
             return self.course.namespace(lesson)
         if lesson.number not in self.made:
             with self.course.offline():
