@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from course import latest
-from course.catalog import ROOT
+from course.catalog import LESSONS, ROOT
 from course.latest import NewWarning, deprecations, new_warnings, pins, requirement_names
 
 yaml = pytest.importorskip("yaml")
@@ -207,7 +207,7 @@ def test_the_make_target_installs_the_newest_releases_then_runs_the_tests_and_th
     assert "--dist loadscope --no-loadscope-reorder --nbval --nbval-current-env" in pytest_command
     english = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
     chinese = [path.relative_to(ROOT).as_posix() for path in (ROOT / "notebooks" / "zh-TW").glob("*_exercises.ipynb")]
-    assert len(english) == 14 and len(chinese) == 7
+    assert len(english) == 2 * len(LESSONS) and len(chinese) == len(LESSONS)  # each lesson and its exercises
     lessons = ["notebooks/zh-TW/01_tokenization.ipynb", "notebooks/zh-TW/02_training_arguments.ipynb"]
     for path in [*english, *chinese, *lessons]:
         assert f" {path} " in pytest_command, path
