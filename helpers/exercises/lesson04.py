@@ -8,6 +8,7 @@ import numpy as np
 from ..i18n import N_, _
 from . import Exercise, ExerciseSet, Mistake, Variant, WrongAnswer, needs, wrong
 from .answers import NOT_A_NUMBER, NOT_AN_ARRAY, NOT_WHOLE, as_array, number, softmax, whole_number
+from .variants import some_rows
 
 # The messages of the usual mistakes: each check raises them, each exercise's mistakes name them.
 THE_LOGITS = N_("those are the logits themselves. Softmax turns them into probabilities.")
@@ -46,7 +47,7 @@ def some_predictions(rng, namespace) -> dict:
 
     predictions = needs(namespace, "predictions")
     logits, labels = logits_and_labels(namespace)
-    rows = sorted(rng.sample(range(len(labels)), rng.randint(len(labels) // 2, len(labels) - 1)))
+    rows = some_rows(rng, len(labels))
     return {
         "predictions": PredictionOutput(predictions=logits[rows], label_ids=labels[rows], metrics=predictions.metrics)
     }

@@ -9,9 +9,9 @@ import math
 import numpy as np
 
 from ..i18n import N_, _
-from . import Exercise, ExerciseSet, Mistake, WrongAnswer, needs, wrong
+from . import Exercise, ExerciseSet, Mistake, Variant, WrongAnswer, needs, wrong
 from .answers import NOT_A_NUMBER, as_array, number
-from .variants import Variant
+from .variants import some_rows
 
 SHARE_TOLERANCE = 1e-3  # exercise 1: relative; without the head the share is about 2% (bert-base: 1%) smaller
 WEIGHT_TOLERANCE = 1e-3  # exercise 2: class weights
@@ -193,7 +193,7 @@ def other_training_labels(rng, namespace) -> dict:
     """The variant of exercise 2: a subset of the training labels (at least half, in their order),
     whose classes are in another proportion."""
     labels = np.asarray(needs(namespace, "train_labels"))
-    rows = sorted(rng.sample(range(len(labels)), rng.randint(len(labels) // 2, len(labels) - 1)))
+    rows = some_rows(rng, len(labels))
     return {"train_labels": labels[rows]}
 
 
@@ -282,7 +282,7 @@ def other_predictions(rng, namespace) -> dict:
     tenth to a third of the model's answers on them flipped, as another model's would differ."""
     labels = np.asarray(needs(namespace, "validation_labels"))
     predictions = np.asarray(needs(namespace, "validation_predictions"))
-    rows = sorted(rng.sample(range(len(labels)), rng.randint(len(labels) // 2, len(labels) - 1)))
+    rows = some_rows(rng, len(labels))
     labels, predictions = labels[rows], predictions[rows].copy()
     flipped = rng.sample(range(len(rows)), rng.randint(len(rows) // 10, len(rows) // 3))
     predictions[flipped] = 1 - predictions[flipped]

@@ -151,6 +151,11 @@ def first_rows(rng: random.Random, dataset, least: int):
     return dataset.select(range(rng.randint(least, len(dataset) - 1)))
 
 
+def some_rows(rng: random.Random, count: int) -> list[int]:
+    """Row numbers of a subset of ``count`` rows: at least half of them and fewer than all, in their order."""
+    return sorted(rng.sample(range(count), rng.randint(count // 2, count - 1)))
+
+
 def with_split(datasets, split: str, rows):
     """A copy of a DatasetDict with ``split`` replaced by ``rows`` (the others as they are)."""
     from datasets import DatasetDict
