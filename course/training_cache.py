@@ -14,6 +14,14 @@ print feedback (``q1.check()``, ``progress()``, comments), the blank answer cell
 and the line that chooses the messages' language. So the English and zh-TW notebooks, and the
 grader's kernel of a lesson, share one entry.
 
+Where the code differs but the training does not (lessons 4, 6 and 7 fine-tune the same model with
+the same settings, each in its own notebook), a second key finds it: a hash of what the
+``Trainer`` holds when ``train()`` starts (:func:`training_fingerprint`: the model's class,
+configuration and weights, the arguments, the training rows, the collator and the random-number
+state). A process that may write the cache (a test, a course kernel, never a student's) trains
+once under the code's key and links the fingerprint to it, and a later training with the same
+fingerprint is restored from that entry and linked under its own code key.
+
 Used by the class grader (``course.grade``), and by the tests: ``make test`` points every
 notebook's kernel at one cache for the whole run (:func:`install_in_ipython`).
 """
@@ -111,6 +119,85 @@ def counts(source: str) -> bool:
     return not any(isinstance(node, ast.Name) and node.id == "____" for node in ast.walk(tree))
 
 
+# Arguments that cannot change what ``train()`` does when it evaluates nothing: where it writes and
+# what the run is called, the evaluation's batch size and the progress bar.
+NOT_TRAINING_ARGUMENTS = ("output_dir", "logging_dir", "run_name", "per_device_eval_batch_size", "disable_tqdm")
+# Callbacks every Trainer has (progress and printing only), by class name.
+PLAIN_CALLBACKS = ("DefaultFlowCallback", "PrinterCallback", "ProgressCallback", "NotebookProgressCallback")
+FINGERPRINT_PREFIX = "same-"
+
+
+def _value(setting) -> str:
+    return str(getattr(setting, "value", setting))
+
+
+def _tensor_bytes(tensor) -> bytes:
+    import torch
+
+    return tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
+
+
+def training_fingerprint(trainer) -> str | None:
+    """A hash of everything that decides what ``trainer.train()`` will do, read from the trainer
+    itself: the same for two trainers built by different code into the same state, different when
+    anything that can change the training differs. None when the trainer holds something whose
+    effect cannot be read as data: a ``Trainer`` subclass, a model class or a collator defined in
+    the notebook, a custom loss, optimizer, callback or ``model_init``, evaluation during training
+    (then ``compute_metrics`` counts), or a training set that is not a ``datasets.Dataset``."""
+    try:
+        import dataclasses
+
+        import datasets
+        import numpy as np
+        import torch
+        from transformers import Trainer
+
+        model, args = trainer.model, trainer.args
+        classes = {type(model), type(getattr(model, "get_base_model", lambda: model)())}
+        unreadable = (
+            type(trainer) is not Trainer
+            or any(cls.__module__.startswith("__main__") for cls in classes)
+            or trainer.model_init is not None
+            or getattr(trainer, "compute_loss_func", None) is not None
+            or trainer.optimizer is not None
+            or trainer.lr_scheduler is not None
+            or _value(args.eval_strategy) != "no"
+            or args.load_best_model_at_end
+            or not isinstance(trainer.train_dataset, datasets.Dataset)
+            or not dataclasses.is_dataclass(trainer.data_collator)
+            or any(type(c).__name__ not in PLAIN_CALLBACKS for c in trainer.callback_handler.callbacks)
+        )
+        if unreadable:
+            return None
+        digest = hashlib.sha256(identity(torch.get_num_threads()).encode())
+
+        def add(label: str, data) -> None:
+            text = data if isinstance(data, bytes) else json.dumps(data, sort_keys=True, default=str).encode()
+            digest.update(f"\0{label}\0{len(text)}\0".encode() + text)
+
+        add("classes", sorted(f"{cls.__module__}.{cls.__qualname__}" for cls in classes))
+        config = {k: v for k, v in model.config.to_dict().items() if k not in ("id2label", "label2id")}
+        add("config", config)
+        add("peft", repr(getattr(model, "peft_config", None)))
+        add("mode", model.training)
+        add("trainable", [name for name, parameter in model.named_parameters() if parameter.requires_grad])
+        for name, tensor in model.state_dict().items():
+            add(f"tensor {name} {tensor.dtype} {tuple(tensor.shape)}", _tensor_bytes(tensor))
+        add("arguments", {k: v for k, v in args.to_dict().items() if k not in NOT_TRAINING_ARGUMENTS})
+        rows = trainer._remove_unused_columns(trainer.train_dataset)  # the columns train() keeps
+        add("format", rows.format)
+        add("rows", rows.with_format("arrow")[:].to_pydict())
+        add("collator", repr(trainer.data_collator))
+        version, state, gauss = random.getstate()
+        kind, keys, position, has_gauss, cached = np.random.get_state()
+        add("random", [version, list(state), gauss, kind, position, has_gauss, cached])
+        add("numpy keys", keys.tobytes())
+        add("torch", _tensor_bytes(torch.get_rng_state()))
+        return digest.hexdigest()
+    except Exception:  # a trainer this function cannot read: no fingerprint, the code's key alone
+        return None
+
+
 def entry(cache_root: str | Path, training_key: str) -> Path:
     """The folder of a training's entry in the cache."""
     return Path(cache_root) / training_key[:32]
@@ -186,6 +273,8 @@ def save_training(trainer, output, folder: Path) -> None:
         "model_training_mode": trainer.model.training,
     }
     (partial / _DONE).write_text(json.dumps(done))
+    if folder.is_symlink():  # a link whose entry is gone
+        folder.unlink()
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
 
@@ -217,11 +306,23 @@ def _restored(trainer, folder: Path):
     return output
 
 
+def _link(link: Path, target: Path) -> None:
+    """``link``, in the same folder, names the entry ``target`` names (a relative symbolic link);
+    where links cannot be made, nothing (the next training with that key trains)."""
+    if link.exists() or link.is_symlink():
+        return
+    with contextlib.suppress(OSError):
+        os.symlink(target.resolve().name, link, target_is_directory=True)
+
+
 def train_or_restore(trainer, cache_folder: str, writable: bool = True, train: Callable | None = None):
     """``trainer.train()`` (or ``train()``), or the saved result of the same training when the cache has it.
 
-    A process that may not write the cache (``writable=False``: a student's kernel) restores an
-    entry that is there, and otherwise trains without saving.
+    A process that may write the cache also looks the training up by its fingerprint
+    (:func:`training_fingerprint`): an entry that other code trained the same way is restored
+    and linked under this key; a new entry is linked under its fingerprint. A process that may
+    not write it (``writable=False``: a student's kernel) restores an entry that is there under
+    this key, and otherwise trains without saving.
     """
     folder = Path(cache_folder)
     train = train or trainer.train
@@ -232,11 +333,20 @@ def train_or_restore(trainer, cache_folder: str, writable: bool = True, train: C
             print(f"{TRAINING_MARKER} trained")
         return output
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(folder.with_name(f"{folder.name}.lock")):
+    fingerprint = training_fingerprint(trainer)
+    same = folder.with_name(FINGERPRINT_PREFIX + fingerprint[:32]) if fingerprint else None
+    same_lock = _locked(same.with_name(f"{same.name}.lock")) if same else contextlib.nullcontext()
+    with same_lock, _locked(folder.with_name(f"{folder.name}.lock")):  # always in this order
         output = _restored(trainer, folder)
+        if output is None and same is not None:
+            output = _restored(trainer, same)
+            if output is not None:
+                _link(folder, same)
         if output is None:
             output = train()
             save_training(trainer, output, folder)
+            if same is not None:
+                _link(same, folder)
             print(f"{TRAINING_MARKER} trained")
         return output
 

@@ -315,8 +315,11 @@ def folder_digest(folder: Path) -> dict[str, str]:
     }
 
 
-def grade(submissions: Path, out: Path, *options: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    """The grader as an instructor runs it; under make test, with the run's training cache."""
+def grade(submissions: Path, out: Path, *options: str, timeout: int | None = None) -> subprocess.CompletedProcess:
+    """The grader as an instructor runs it; under make test, with the run's training cache. No limit
+    of its own by default: the grader bounds each notebook itself (its solutions' times on this
+    machine, --notebook-timeout), so a slower machine changes how long the class takes, never whether
+    the test passes (the small class takes 7 to 14 minutes on a 2-core machine, near the 900 s it once had)."""
     cache = os.environ.get(CACHE_VARIABLE)
     shared = ("--cache", cache) if cache and "--no-cache" not in options else ()
     return subprocess.run(

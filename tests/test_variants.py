@@ -93,9 +93,11 @@ def made_up_log_history() -> list[dict]:
 
 def untrained(lesson) -> dict:
     """Lesson 4's, 5's, 7's or 8's namespace without its training: the course's cells before the training
-    cell, then what the exercises read from it, made without training."""
+    cell, then what the exercises read from it, made without training (and lesson 8's cells after it,
+    which read nothing from it)."""
     sources = course_cells(lesson)
-    namespace = run_cells(sources[: training_cell_index(sources)], lesson.exercise_name)
+    training = training_cell_index(sources)
+    namespace = run_cells(sources[:training], lesson.exercise_name)
     if lesson.number == 4:
         from transformers.trainer_utils import PredictionOutput
 
@@ -109,6 +111,8 @@ def untrained(lesson) -> dict:
         for split in ("train", "validation"):
             labels = namespace[f"{split}_labels"]
             namespace[f"{split}_predictions"] = np.where(rng.random(len(labels)) < 0.75, labels, 1 - labels)
+        for source in sources[training + 1 :]:  # the rank of exercise 1
+            exec(source, namespace)
     else:
         from transformers import AutoModelForSequenceClassification, set_seed
 
