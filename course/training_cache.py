@@ -3,9 +3,10 @@ bit, wherever the same code trains the same way again.
 
 What it keeps of a ``trainer.train()``: the model's weights (safetensors), the Trainer's state
 (``log_history``, ``global_step``...) and the returned ``TrainOutput`` (JSON), the model's
-train/eval mode and the random-number state (JSON and NumPy arrays). No pickle: loading an
-entry runs no code. Restoring it leaves the cells after the training exactly where training
-would have left them.
+train/eval mode and the random-number state (JSON and NumPy arrays), and the checkpoint folders it
+wrote, copied as they are. No pickle is loaded: restoring copies the checkpoints back to disk and
+reads only JSON, NumPy arrays and safetensors, so loading an entry runs no code. Restoring it
+leaves the cells after the training exactly where training would have left them.
 
 The key of a training is a hash of the code that led to it, cell by cell (comments and layout
 aside), and of the course's identity (its helpers and data, the libraries' versions, the
@@ -14,8 +15,9 @@ print feedback (``q1.check()``, ``progress()``, comments), the blank answer cell
 and the line that chooses the messages' language. So the English and zh-TW notebooks, and the
 grader's kernel of a lesson, share one entry.
 
-Where the code differs but the training does not (lessons 4, 6 and 7 fine-tune the same model with
-the same settings, each in its own notebook), a second key finds it: a hash of what the
+Where the code differs but the training does not (lessons 3, 4, 6, 7 and 8 fine-tune the same model
+with the same settings, each in its own notebook, lesson 3 saving a checkpoint each epoch), a second
+key finds it: a hash of what the
 ``Trainer`` holds when ``train()`` starts (:func:`training_fingerprint`: the model's class,
 configuration and weights, the arguments, the training rows, the collator and the random-number
 state). A process that may write the cache (a test, a course kernel, never a student's) trains
@@ -120,8 +122,11 @@ def counts(source: str) -> bool:
 
 
 # Arguments that cannot change what ``train()`` does when it evaluates nothing: where it writes and
-# what the run is called, the evaluation's batch size and the progress bar.
+# what the run is called, the evaluation's batch size and the progress bar. The checkpoints it
+# saves (``save_*``) do not change it either; an entry keeps them (:func:`save_training`) and
+# restores them only to a run that saves the same ones (:func:`restore_training`).
 NOT_TRAINING_ARGUMENTS = ("output_dir", "logging_dir", "run_name", "per_device_eval_batch_size", "disable_tqdm")
+CHECKPOINTS = "checkpoints"
 # Callbacks every Trainer has (progress and printing only), by class name.
 PLAIN_CALLBACKS = ("DefaultFlowCallback", "PrinterCallback", "ProgressCallback", "NotebookProgressCallback")
 FINGERPRINT_PREFIX = "same-"
@@ -183,7 +188,8 @@ def training_fingerprint(trainer) -> str | None:
         add("trainable", [name for name, parameter in model.named_parameters() if parameter.requires_grad])
         for name, tensor in model.state_dict().items():
             add(f"tensor {name} {tensor.dtype} {tuple(tensor.shape)}", _tensor_bytes(tensor))
-        add("arguments", {k: v for k, v in args.to_dict().items() if k not in NOT_TRAINING_ARGUMENTS})
+        settings = args.to_dict().items()
+        add("arguments", {k: v for k, v in settings if k not in NOT_TRAINING_ARGUMENTS and not k.startswith("save_")})
         rows = trainer._remove_unused_columns(trainer.train_dataset)  # the columns train() keeps
         add("format", rows.format)
         add("rows", rows.with_format("arrow")[:].to_pydict())
@@ -256,8 +262,27 @@ def _load_random_state(folder: Path) -> None:
     torch.set_rng_state(torch.from_numpy(np.load(folder / "torch_state.npy", allow_pickle=False)))
 
 
-def save_training(trainer, output, folder: Path) -> None:
-    """Write what ``trainer.train()`` changed into ``folder`` (written whole, then renamed)."""
+def save_settings(trainer) -> dict:
+    """The arguments that decide which checkpoints ``train()`` writes (``save_strategy`` ``"no"``: none)."""
+    return {k: v for k, v in trainer.args.to_dict().items() if k.startswith("save_")}
+
+
+def saves_checkpoints(trainer) -> bool:
+    return _value(trainer.args.save_strategy) != "no"
+
+
+def checkpoint_folders(trainer) -> dict[str, int]:
+    """The checkpoint folders in the run's output folder, each with its state file's time (ns)."""
+    run = Path(trainer.args.output_dir)
+    found = {}
+    for state in run.glob("checkpoint-*/trainer_state.json"):
+        found[state.parent.name] = state.stat().st_mtime_ns
+    return found
+
+
+def save_training(trainer, output, folder: Path, before: dict[str, int] | None = None) -> None:
+    """Write what ``trainer.train()`` changed into ``folder`` (written whole, then renamed): with the
+    checkpoints it wrote (those not in ``before``, :func:`checkpoint_folders` before it trained)."""
     from safetensors.torch import save_model
 
     partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
@@ -266,11 +291,17 @@ def save_training(trainer, output, folder: Path) -> None:
     save_model(trainer.model, str(partial / "model.safetensors"))
     trainer.state.save_to_json(str(partial / "trainer_state.json"))
     _save_random_state(partial)
+    written = [name for name, time in checkpoint_folders(trainer).items() if (before or {}).get(name) != time]
+    written.sort(key=lambda name: int(name.rsplit("-", 1)[-1]))  # in the order train() wrote them
+    for name in written:
+        shutil.copytree(Path(trainer.args.output_dir) / name, partial / CHECKPOINTS / name)
     done = {
         "global_step": output.global_step,
         "training_loss": output.training_loss,
         "metrics": output.metrics,
         "model_training_mode": trainer.model.training,
+        "save_settings": save_settings(trainer),
+        "checkpoints": written,
     }
     (partial / _DONE).write_text(json.dumps(done))
     if folder.is_symlink():  # a link whose entry is gone
@@ -279,23 +310,57 @@ def save_training(trainer, output, folder: Path) -> None:
     partial.rename(folder)
 
 
+def serves(trainer, folder: Path) -> bool:
+    """Whether the entry in ``folder`` can stand for this trainer's ``train()``: its run saved the
+    same checkpoints, or this one saves none (then the checkpoints it kept are left out)."""
+    done = json.loads((folder / _DONE).read_text())
+    return not saves_checkpoints(trainer) or done.get("save_settings") == save_settings(trainer)
+
+
 def restore_training(trainer, folder: Path):
-    """Load into ``trainer`` what :func:`save_training` wrote; return the saved ``TrainOutput``."""
+    """Load into ``trainer`` what :func:`save_training` wrote; return the saved ``TrainOutput``.
+
+    The checkpoints the entry kept are copied into the run's output folder when this run saves
+    (:func:`serves`: the same ones), each with this run's arguments (``training_args.bin``), and
+    older ones removed past ``save_total_limit`` as ``train()`` removes them. A run that saves
+    none gets no checkpoint, and the Trainer's state as such a run leaves it: its ``save_steps``,
+    and the ``TrainerControl`` as it started (``train()`` writes it into the state only when it saves
+    a checkpoint)."""
+    import torch
     from safetensors.torch import load_model
-    from transformers.trainer_callback import TrainerState
-    from transformers.trainer_utils import TrainOutput
+    from transformers.trainer_callback import ExportableState, TrainerState
+    from transformers.trainer_utils import TrainOutput, rotate_checkpoints
 
     done = json.loads((folder / _DONE).read_text())
     load_model(trainer.model, str(folder / "model.safetensors"))
     trainer.model.train(done["model_training_mode"])
+    exportable = [c for c in trainer.callback_handler.callbacks + [trainer.control] if isinstance(c, ExportableState)]
+    untouched = TrainerState(stateful_callbacks=exportable).stateful_callbacks  # as train() starts it
     trainer.state = TrainerState.load_from_json(str(folder / "trainer_state.json"))
+    if saves_checkpoints(trainer):
+        run = Path(trainer.args.output_dir)
+        for name in done["checkpoints"]:
+            shutil.rmtree(run / name, ignore_errors=True)
+            shutil.copytree(folder / CHECKPOINTS / name, run / name, copy_function=shutil.copy)
+            torch.save(trainer.args, run / name / "training_args.bin")
+            os.utime(run / name)  # written now, as train() writes it: the newest to rotate_checkpoints
+        rotate_checkpoints(output_dir=str(run), save_total_limit=trainer.args.save_total_limit, use_mtime=True)
+    elif done.get("save_settings", save_settings(trainer)) != save_settings(trainer):
+        trainer.state.stateful_callbacks = untouched
+        trainer.state.compute_steps(trainer.args, trainer.state.max_steps)  # its save_steps, as train() sets it
     _load_random_state(folder)
     return TrainOutput(done["global_step"], done["training_loss"], done["metrics"])
 
 
 def _restored(trainer, folder: Path):
-    """The restored ``TrainOutput``, or None when there is no entry (or an unreadable one)."""
+    """The restored ``TrainOutput``, or None when there is no entry (or an unreadable one, or one
+    that saved other checkpoints than this run saves)."""
     if not (folder / _DONE).is_file():
+        return None
+    try:
+        if not serves(trainer, folder):
+            return None
+    except Exception:  # an unreadable entry: train instead
         return None
     try:
         output = restore_training(trainer, folder)
@@ -323,9 +388,15 @@ def train_or_restore(trainer, cache_folder: str, writable: bool = True, train: C
     and linked under this key; a new entry is linked under its fingerprint. A process that may
     not write it (``writable=False``: a student's kernel) restores an entry that is there under
     this key, and otherwise trains without saving.
+
+    A run that saves checkpoints is kept with them, and served, only where it has a fingerprint:
+    then nothing in its state names a checkpoint (no best model, no evaluation), so the copies
+    stand for the checkpoints wherever the run writes them.
     """
     folder = Path(cache_folder)
     train = train or trainer.train
+    if saves_checkpoints(trainer) and training_fingerprint(trainer) is None:
+        return train()
     if not writable:
         output = _restored(trainer, folder)
         if output is None:
@@ -343,8 +414,9 @@ def train_or_restore(trainer, cache_folder: str, writable: bool = True, train: C
             if output is not None:
                 _link(folder, same)
         if output is None:
+            before = checkpoint_folders(trainer)
             output = train()
-            save_training(trainer, output, folder)
+            save_training(trainer, output, folder, before)
             if same is not None:
                 _link(same, folder)
             print(f"{TRAINING_MARKER} trained")
@@ -364,22 +436,30 @@ def train_alone(trainer):
 
 def serving(cache_root: str, cells: list[str]) -> Callable:
     """A patch for transformers' ``Trainer``: its ``train()`` served from the cache in ``cache_root``,
-    keyed by ``cells`` (the cells run so far, the current one last; the caller keeps the list).
+    keyed by ``cells`` (the cells run so far, the current one last; the caller keeps the list) and,
+    where one cell trains more than once, by which of its trainings it is.
 
-    Only a plain ``train()`` (no checkpoint to resume, no trial) of a run that saves no checkpoints
-    (``save_strategy="no"``: nothing on disk is expected after it) is served; any other call trains.
+    Only a plain ``train()`` (no checkpoint to resume, no trial) is served; any other call trains,
+    and so does a run that saves checkpoints where :func:`train_or_restore` cannot keep them.
     """
+
+    started: dict[str, int] = {}  # trainings started so far under each key
 
     def patch(trainer_module) -> Callable[[], None]:
         original = trainer_module.Trainer.train
 
         def train(self, resume_from_checkpoint=None, trial=None, **kwargs):
             plain = not resume_from_checkpoint and trial is None and not kwargs
-            if not plain or str(getattr(self.args.save_strategy, "value", self.args.save_strategy)) != "no":
+            if not plain:
                 return original(self, resume_from_checkpoint, trial, **kwargs)
             import torch
 
-            folder = entry(cache_root, key(cells, identity(torch.get_num_threads())))
+            training_key = key(cells, identity(torch.get_num_threads()))
+            earlier = started.get(training_key, 0)  # a cell that trains more than once (a loop over seeds)
+            started[training_key] = earlier + 1
+            if earlier:  # its second training onwards: a key of its own
+                training_key = hashlib.sha256(f"{training_key}\0training {earlier + 1}".encode()).hexdigest()
+            folder = entry(cache_root, training_key)
             return train_or_restore(self, str(folder), train=lambda: original(self))
 
         trainer_module.Trainer.train = train

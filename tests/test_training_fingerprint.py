@@ -122,3 +122,88 @@ def test_the_same_training_under_another_key_is_restored_from_the_first_entry(bu
     training_cache.train_or_restore(build("fourth"), str(cache / "key-four"), writable=False)
     assert capsys.readouterr().out.splitlines()[-1] == f"{training_cache.TRAINING_MARKER} trained"
     assert not Path(cache / "key-four").exists()
+
+
+def test_the_checkpoints_a_run_saves_do_not_change_its_fingerprint(build):
+    """Saving writes files; it does not change the training (its weights, losses and random state:
+    the next test), so lesson 3, which saves a checkpoint each epoch, shares lesson 8's fine-tune."""
+    saving = build("saving", save_strategy="steps", save_steps=1, save_total_limit=1)
+    assert training_cache.training_fingerprint(saving) == training_cache.training_fingerprint(build("plain"))
+
+
+def last_line(capsys) -> str:
+    return capsys.readouterr().out.splitlines()[-1]
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
+    }
+
+
+TIMINGS = ("_runtime", "_per_second")
+
+
+def assert_same_training(trained: Trainer, restored: Trainer) -> None:
+    import dataclasses
+
+    def state(trainer: Trainer) -> dict:  # without the timings, which differ between two trainings
+        fields = dataclasses.asdict(trainer.state)
+        fields["log_history"] = [{k: v for k, v in e.items() if not k.endswith(TIMINGS)} for e in fields["log_history"]]
+        return fields
+
+    assert state(restored) == state(trained)
+    restored_weights = restored.model.state_dict()
+    for name, tensor in trained.model.state_dict().items():
+        assert torch.equal(tensor, restored_weights[name]), name
+
+
+def test_a_saving_run_restores_its_checkpoints_and_a_run_saving_none_restores_without_them(build, tmp_path, capsys):
+    """Against the same runs trained for real: a run that saves the same checkpoints gets them, bit
+    for bit, in its own output folder (``training_args.bin`` holds its own arguments), older ones
+    removed past ``save_total_limit``; a run that saves none gets none and the state such a run
+    leaves; a run that saves other checkpoints than the entry kept trains."""
+    cache, saving = tmp_path / "cache", dict(save_strategy="steps", save_steps=1, save_total_limit=1)
+    training_cache.train_or_restore(build("first", **saving), str(cache / "key-one"))
+    assert last_line(capsys) == f"{training_cache.TRAINING_MARKER} trained"
+
+    trained = build("trained", **saving)
+    trained.train()
+    (tmp_path / "restored" / "checkpoint-1").mkdir(parents=True)  # an older run's, which train() removes
+    (tmp_path / "restored" / "checkpoint-1" / "trainer_state.json").write_text("{}")
+    restored = build("restored", **saving)
+    training_cache.train_or_restore(restored, str(cache / "key-two"))
+    assert last_line(capsys) == f"{training_cache.TRAINING_MARKER} restored"
+    assert_same_training(trained, restored)
+    assert sorted(p.name for p in (tmp_path / "restored").iterdir()) == ["checkpoint-2"]
+    written, kept = files(tmp_path / "trained"), files(tmp_path / "restored")
+    arguments = "checkpoint-2/training_args.bin"  # pickled arguments: they name the output folder
+    assert {**kept, arguments: b""} == {**written, arguments: b""}
+    assert torch.load(tmp_path / "restored" / arguments, weights_only=False).to_dict() == restored.args.to_dict()
+
+    trained_plain = build("trained-plain")
+    trained_plain.train()
+    plain = build("plain")
+    training_cache.train_or_restore(plain, str(cache / "key-three"))
+    assert last_line(capsys) == f"{training_cache.TRAINING_MARKER} restored"
+    assert_same_training(trained_plain, plain)
+    assert not list((tmp_path / "plain").glob("checkpoint-*")) and not list((tmp_path / "trained-plain").glob("*/"))
+
+    other = build("other", save_strategy="steps", save_steps=2)
+    training_cache.train_or_restore(other, str(cache / "key-four"))
+    assert last_line(capsys) == f"{training_cache.TRAINING_MARKER} trained"
+    assert sorted(p.name for p in (tmp_path / "other").iterdir()) == ["checkpoint-2"]
+
+
+def test_a_cell_that_trains_twice_gets_two_entries(build, tmp_path, capsys):
+    """Lesson 8 trains one model per seed in a loop, in one cell: the cells run so far are the same
+    for both trainings, and the second must train, not restore the first."""
+    cells = ["for seed in (1, 2): ..."]
+    with training_cache.served_in_process(str(tmp_path / "cache"), cells):
+        first, second = build("seed-1", seed=1), build("seed-2", seed=2)
+        first.train()
+        assert last_line(capsys) == f"{training_cache.TRAINING_MARKER} trained"
+        second.train()
+        assert last_line(capsys) == f"{training_cache.TRAINING_MARKER} trained"
+    assert first.state.log_history[-1]["train_loss"] != second.state.log_history[-1]["train_loss"]
+    assert len([entry for entry in (tmp_path / "cache").iterdir() if entry.is_dir() and not entry.is_symlink()]) == 2
