@@ -334,8 +334,6 @@ def restore_training(trainer, folder: Path):
     done = json.loads((folder / _DONE).read_text())
     load_model(trainer.model, str(folder / "model.safetensors"))
     trainer.model.train(done["model_training_mode"])
-    exportable = [c for c in trainer.callback_handler.callbacks + [trainer.control] if isinstance(c, ExportableState)]
-    untouched = TrainerState(stateful_callbacks=exportable).stateful_callbacks  # as train() starts it
     trainer.state = TrainerState.load_from_json(str(folder / "trainer_state.json"))
     if saves_checkpoints(trainer):
         run = Path(trainer.args.output_dir)
@@ -346,7 +344,9 @@ def restore_training(trainer, folder: Path):
             os.utime(run / name)  # written now, as train() writes it: the newest to rotate_checkpoints
         rotate_checkpoints(output_dir=str(run), save_total_limit=trainer.args.save_total_limit, use_mtime=True)
     elif done.get("save_settings", save_settings(trainer)) != save_settings(trainer):
-        trainer.state.stateful_callbacks = untouched
+        callbacks = trainer.callback_handler.callbacks + [trainer.control]
+        started = TrainerState(stateful_callbacks=[c for c in callbacks if isinstance(c, ExportableState)])
+        trainer.state.stateful_callbacks = started.stateful_callbacks  # as train() starts it
         trainer.state.compute_steps(trainer.args, trainer.state.max_steps)  # its save_steps, as train() sets it
     _load_random_state(folder)
     return TrainOutput(done["global_step"], done["training_loss"], done["metrics"])
@@ -395,7 +395,8 @@ def train_or_restore(trainer, cache_folder: str, writable: bool = True, train: C
     """
     folder = Path(cache_folder)
     train = train or trainer.train
-    if saves_checkpoints(trainer) and training_fingerprint(trainer) is None:
+    fingerprint = training_fingerprint(trainer) if writable or saves_checkpoints(trainer) else None
+    if saves_checkpoints(trainer) and fingerprint is None:
         return train()
     if not writable:
         output = _restored(trainer, folder)
@@ -404,7 +405,6 @@ def train_or_restore(trainer, cache_folder: str, writable: bool = True, train: C
             print(f"{TRAINING_MARKER} trained")
         return output
     folder.parent.mkdir(parents=True, exist_ok=True)
-    fingerprint = training_fingerprint(trainer)
     same = folder.with_name(FINGERPRINT_PREFIX + fingerprint[:32]) if fingerprint else None
     same_lock = _locked(same.with_name(f"{same.name}.lock")) if same else contextlib.nullcontext()
     with same_lock, _locked(folder.with_name(f"{folder.name}.lock")):  # always in this order

@@ -98,6 +98,10 @@ def test_a_trainer_whose_effect_is_code_has_no_fingerprint(build, changes):
     assert training_cache.training_fingerprint(trainer) is None
 
 
+def last_line(capsys) -> str:
+    return capsys.readouterr().out.splitlines()[-1]
+
+
 def test_the_same_training_under_another_key_is_restored_from_the_first_entry(build, tmp_path, capsys):
     """A writable process trains under its key and links the fingerprint; another key with the same
     fingerprint is restored from that entry (bit for bit) and linked; a changed training trains; a
@@ -105,11 +109,11 @@ def test_the_same_training_under_another_key_is_restored_from_the_first_entry(bu
     cache = tmp_path / "cache"
     first = build("first")
     training_cache.train_or_restore(first, str(cache / "key-one"))
-    assert capsys.readouterr().out.splitlines()[-1] == f"{training_cache.TRAINING_MARKER} trained"
+    assert last_line(capsys) == f"{training_cache.TRAINING_MARKER} trained"
 
     second = build("second", per_device_eval_batch_size=16)
     output = training_cache.train_or_restore(second, str(cache / "key-two"))
-    assert capsys.readouterr().out.splitlines()[-1] == f"{training_cache.TRAINING_MARKER} restored"
+    assert last_line(capsys) == f"{training_cache.TRAINING_MARKER} restored"
     assert (cache / "key-two").is_symlink() and (cache / "key-two").resolve() == (cache / "key-one").resolve()
     assert output.global_step == first.state.global_step == 2
     assert second.state.log_history == first.state.log_history
@@ -118,9 +122,9 @@ def test_the_same_training_under_another_key_is_restored_from_the_first_entry(bu
         assert torch.equal(trained, restored[name]), name
 
     training_cache.train_or_restore(build("third", learning_rate=1e-3), str(cache / "key-three"))
-    assert capsys.readouterr().out.splitlines()[-1] == f"{training_cache.TRAINING_MARKER} trained"
+    assert last_line(capsys) == f"{training_cache.TRAINING_MARKER} trained"
     training_cache.train_or_restore(build("fourth"), str(cache / "key-four"), writable=False)
-    assert capsys.readouterr().out.splitlines()[-1] == f"{training_cache.TRAINING_MARKER} trained"
+    assert last_line(capsys) == f"{training_cache.TRAINING_MARKER} trained"
     assert not Path(cache / "key-four").exists()
 
 
@@ -129,10 +133,6 @@ def test_the_checkpoints_a_run_saves_do_not_change_its_fingerprint(build):
     the next test), so lesson 3, which saves a checkpoint each epoch, shares lesson 8's fine-tune."""
     saving = build("saving", save_strategy="steps", save_steps=1, save_total_limit=1)
     assert training_cache.training_fingerprint(saving) == training_cache.training_fingerprint(build("plain"))
-
-
-def last_line(capsys) -> str:
-    return capsys.readouterr().out.splitlines()[-1]
 
 
 def files(folder: Path) -> dict[str, bytes]:
