@@ -52,15 +52,18 @@ lint: install
 unit: install
 	$(BIN)/python -m pytest tests
 
-# Every English notebook; every zh-TW exercise notebook (its checks and progress print in
-# Chinese, outputs of its own); and two quick zh-TW lessons run from their own folder (the other
-# lesson twins have the English code but the language line, which tests/test_zh_tw.py checks).
-NBVAL_ZH_TW := notebooks/zh-TW/01_tokenization.ipynb notebooks/zh-TW/02_training_arguments.ipynb \
-	$(sort $(wildcard notebooks/zh-TW/*_exercises.ipynb))
+# make test's nbval: every English notebook, and two quick zh-TW lessons run from their own folder.
+# The other twins have the English code but the language line (tests/test_zh_tw.py), so their kernels
+# would redo the English ones' work: tests/test_zh_tw.py checks the lesson twins' outputs against the
+# English ones, and tests/test_exercises.py each zh-TW exercise notebook's (an output that is not the
+# English one, such as its checks and progress() in Chinese, is run again in Chinese and compared).
+NBVAL_ZH_TW := notebooks/zh-TW/01_tokenization.ipynb notebooks/zh-TW/02_training_arguments.ipynb
 NBVAL_NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb)) $(NBVAL_ZH_TW)
+ZH_TW_EXERCISES := $(sort $(wildcard notebooks/zh-TW/*_exercises.ipynb))
 
+## nbval alone: those notebooks and every zh-TW exercise notebook in a kernel of its own.
 nbval: install
-	$(BIN)/python -m pytest --nbval --nbval-current-env $(NBVAL_NOTEBOOKS)
+	$(BIN)/python -m pytest --nbval --nbval-current-env $(NBVAL_NOTEBOOKS) $(ZH_TW_EXERCISES)
 
 ## The declared version floors (requirements-floors.txt, the `>=` of pyproject.toml) in their
 ## own environment: the unit tests of the helpers, the script and training, and notebooks 1 to 3 under nbval.

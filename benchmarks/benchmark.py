@@ -139,7 +139,7 @@ def timed_steps(profile, tokenizer, dataset, folder, steps, pad_to_max):
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="CI-sized: 1 epoch on 128 training pairs, 4 padding steps")
+    parser.add_argument("--quick", action="store_true", help="CI-sized: 1 epoch on 128 training pairs, 2 padding steps")
     parser.add_argument("--epochs", type=int, help="training epochs (default: the profile's)")
     parser.add_argument("--train-pairs", type=int, help="use only the first N training pairs")
     parser.add_argument("--padding-steps", type=int, default=10, help="steps per padding mode (default 10)")
@@ -177,7 +177,7 @@ def main(argv=None) -> dict:
     if args.quick:
         args.epochs = args.epochs or 1
         args.train_pairs = args.train_pairs or 128
-        args.padding_steps = 4
+        args.padding_steps = 2
 
     quiet_library_output()
     profile = resolve_profile()

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from answers import (
+    FEEDBACK_LINE,
     case_id,
     every_exercise,
     every_mistake,
@@ -28,7 +29,7 @@ from answers import (
     shared_course,
     trains,
 )
-from course.catalog import LESSONS, ROOT
+from course.catalog import LESSONS, ROOT, ZH_TW, answer_tags
 from helpers.exercises import ____, lesson01, lesson02, lesson05
 from helpers.exercises.carry import dumps, loads
 from helpers.i18n import set_language
@@ -454,3 +455,73 @@ def test_run_leaves_the_course_namespace_alone(course):
     """A student's answer runs in a copy: the next student starts from the course's cells again."""
     namespace = run("segment_b_start = 1", course.namespace(LESSON[1]))
     assert "segment_b_start" in namespace and "segment_b_start" not in course.namespace(LESSON[1])
+
+
+# --- the zh-TW exercise notebooks ---------------------------------------------------------------------------
+# A zh-TW exercise notebook has the English code but the language line (tests/test_zh_tw.py), so a kernel of
+# its own would redo all of its English twin's work, which nbval runs. Instead, each of its committed outputs
+# is checked here: an output that is the English one stands on the English run; any other (the checks,
+# progress() and whatever else prints Chinese) must be what that cell prints when it runs, in Chinese, in a
+# notebook shell on the course's objects, its answer cells (the placeholders) run before it as in the notebook.
+
+
+def committed_outputs(cell: dict) -> tuple[str, list[dict]]:
+    """What a committed cell printed (its stdout) and displayed (each output's data but images, as text)."""
+    printed = "".join("".join(o["text"]) for o in cell.get("outputs", []) if o.get("name") == "stdout")
+    shown = [
+        {key: "".join(value) for key, value in o["data"].items() if not key.startswith("image/")}
+        for o in cell.get("outputs", [])
+        if "data" in o
+    ]
+    return printed, shown
+
+
+def ran_outputs(shell, code: str) -> tuple[str, list[dict]]:
+    """What ``code`` prints and displays when it runs as a notebook cell in ``shell``."""
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as captured:
+        result = shell.run_cell(code, store_history=False)
+    assert result.success, f"the cell raised {result.error_in_exec!r}:\n{code}"
+    shown = [dict(output.data) for output in captured.outputs]
+    if result.result is not None:
+        shown.append(shell.display_formatter.format(result.result)[0])
+    shown = [{key: value for key, value in data.items() if not key.startswith("image/")} for data in shown]
+    return captured.stdout, shown
+
+
+def twin_cells_to_run(english: list[dict], twin: list[dict]) -> list[tuple[int, dict]]:
+    """The twin's code cells that run here, in order: its answer and feedback cells, and any other cell whose
+    committed outputs are not the English ones (a cell nbval ignores the output of is left out)."""
+    from test_zh_tw import as_the_twins_run, text_outputs
+
+    chosen = []
+    for index, (en, zh) in enumerate(zip(english, twin, strict=True)):
+        if zh["cell_type"] != "code" or "nbval-ignore-output" in zh["metadata"].get("tags", []):
+            continue
+        code = "".join(zh["source"])
+        answer_or_feedback = answer_tags(zh["metadata"].get("tags", [])) or all(
+            FEEDBACK_LINE.match(line.strip()) for line in code.splitlines()
+        )
+        if answer_or_feedback or text_outputs(zh) != as_the_twins_run(text_outputs(en)):
+            chosen.append((index, zh))
+    return chosen
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=case_id)
+def test_a_zh_tw_exercise_notebooks_outputs_are_the_english_ones_or_what_it_prints_in_chinese(
+    lesson, course, monkeypatch
+):
+    english = json.loads(lesson.exercise_notebook().read_text(encoding="utf-8"))["cells"]
+    path = lesson.exercise_notebook(ZH_TW)
+    twin = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    cells = twin_cells_to_run(english, twin)
+    assert sum("".join(cell["source"]) == "q1.check()" for _, cell in cells) == 1, "no check cell found"
+    set_language("zh-TW")
+    try:
+        with course.offline(), notebook_shell(course.namespace(lesson), monkeypatch) as shell:
+            for index, cell in cells:
+                got = ran_outputs(shell, "".join(cell["source"]))
+                assert got == committed_outputs(cell), f"{path.name} cell {index}: run `make notebooks`"
+    finally:
+        set_language("en")

@@ -28,8 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow  # the grader runs kernels: minutes
 
 CELL_TIMEOUT_S = 10  # at least; an answer cell may take five times the solution of it here
+# A cell that never ends, whatever the grader sends it. It waits rather than spins: the grader sees
+# the same endless cell, and the half-minute it waits in each of two lessons leaves the machine's cores to the
+# other tests (tests/test_grade_timeouts.py keeps a spinning loop).
 LOOP_FOREVER = (
-    "while True:\n    try:\n        pass\n    except KeyboardInterrupt:  # even Ctrl-C does not stop it\n        pass"
+    "import time\n\nwhile True:\n    try:\n        time.sleep(1)\n"
+    "    except KeyboardInterrupt:  # even Ctrl-C does not stop it\n        pass"
 )
 LESSONS = sc.exercise_stems()  # 01_tokenization ... 08_beyond_the_defaults
 COURSE_LESSONS = {lesson.number: lesson for lesson in COURSE_LESSON_LIST}

@@ -4,9 +4,10 @@ translations, never edited by hand, and unable to drift from the English edition
 A zh-TW notebook has the English code cells, cell by cell, except the language lines at the
 top of its banner cell and its comments, which are Chinese (checked here: the code without its
 comments, found with Python's tokenizer, is the English code exactly). Its outputs are its own: the banner, the
-checks and progress() print Chinese. `make nbval` executes every zh-TW exercise notebook and
-the two quick lessons from their own folder; for the other lessons, the outputs that do not
-depend on the machine are checked here against the English notebook's. README.zh-TW.md has
+checks and progress() print Chinese. `make test` executes the two quick lessons from their own
+folder under nbval; for the other lessons, the outputs that do not depend on the machine are
+checked here against the English notebook's, and tests/test_exercises.py checks each exercise
+notebook's (its other outputs, run again in Chinese). README.zh-TW.md has
 every section of README.md, and each page of docs/zh-TW/ every section of its English page in
 docs/, in order (each heading names its English one in a comment).
 """

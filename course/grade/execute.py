@@ -1,6 +1,6 @@
 """Running a student's notebook: the course's exercise notebook with the student's answer cells, in a
 fresh (sandboxed) kernel, until each answer is carried out as data. And the class, a few
-kernels at a time: the lessons' course kernels fill the training cache, the students' kernels
+kernels at a time: the runs that time the course's solutions fill the training cache, the students' kernels
 run, then each lesson's course kernel judges what its students' kernels carried.
 
 How long an answer cell may take follows what the course's own solution of it takes on this
@@ -34,7 +34,7 @@ from .in_kernel import CARRY_MARKER
 from .kernel import CellStuck, Kernel, Settings, error_of, marked_lines, remaining
 from .lessons import Lesson
 from .messages import Said, say
-from .plan import PlannedCell, student_plan
+from .plan import PlannedCell, every_training_restores, student_plan
 from .submissions import SKIPPED_NAMES, Job, one_line
 from .synthetic import solution
 from .verdicts import judge_lesson, lesson_trains, prepare_lesson
@@ -130,14 +130,16 @@ def run_attempt(
     settings: Settings,
     limits: Limits | None = None,
     doubled: frozenset[int] = frozenset(),
+    also_writable: tuple[str, ...] = (),
 ):
     """Run the plan's cells one by one in a fresh kernel; stop at a cell that hangs or kills it.
     A cell's limit comes from ``limits`` (twice that for the plan indexes in ``doubled``); with
-    no ``limits`` (the course's solutions being timed) every cell may take what is left."""
+    no ``limits`` (the course's solutions being timed) every cell may take what is left.
+    ``also_writable``: folders the sandbox lets the kernel write (the course's solutions: the cache)."""
     attempt = Attempt()
     notebook = None
     try:
-        with Kernel(workdir, settings) as kernel:
+        with Kernel(workdir, settings, also_writable=also_writable) as kernel:
             notebook = kernel.notebook
             for index, planned in enumerate(plan):
                 left = remaining(deadline)
@@ -183,16 +185,22 @@ def solution_answers(lesson: Lesson) -> dict[str, str]:
     return {e.name: solution(module, e.name) for e in lesson.exercises}
 
 
-def time_solutions(lesson: Lesson, settings: Settings) -> tuple[Limits, str | None]:
+def time_solutions(lesson: Lesson, settings: Settings, fills_cache: bool = False) -> tuple[Limits, str | None]:
     """The lesson's limits on this machine: its notebook run once with the course's solutions, in a
-    kernel like a student's, each answer and carry cell timed. Returns the limits and a problem
-    (then the limits are ``--cell-timeout`` and ``--notebook-timeout`` alone), or None."""
-    plan = student_plan(lesson, solution_answers(lesson), set(), set(), settings.cache_root, settings.identity)
+    kernel like a student's, each answer and carry cell timed. With ``fills_cache`` that kernel may
+    also write the training cache, and trains what it lacks (it runs the course's code alone).
+    Returns the limits and a problem (then the limits are ``--cell-timeout`` and
+    ``--notebook-timeout`` alone), or None."""
+    answers = solution_answers(lesson)
+    plan = student_plan(lesson, answers, set(), set(), settings.cache_root, settings.identity, fills_cache=fills_cache)
+    writable = (settings.cache_root,) if fills_cache else ()
+    for folder in writable:
+        Path(folder).mkdir(parents=True, exist_ok=True)  # the sandbox binds only a folder that exists
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grade-timing-") as folder:
         workdir = Path(folder)
         copy_work(Job("", str(lesson.template), "", lesson, {}), workdir)  # the notebook alone
-        attempt = run_attempt(plan, workdir, started + settings.notebook_timeout, settings)[0]
+        attempt = run_attempt(plan, workdir, started + settings.notebook_timeout, settings, also_writable=writable)[0]
     if attempt.stuck is not None or attempt.out_of_time or attempt.start_failure:
         why = attempt.start_failure or attempt.stuck_reason or "out of time"
         return Limits(), f"timing the course's solutions: the notebook did not run to its end ({why})"
@@ -303,14 +311,21 @@ def failed_worker(job: Job, error: BaseException) -> StudentRun:
 
 
 def prepare_and_time(lesson: Lesson, settings: Settings) -> tuple[Limits, list[str]]:
-    """Before a lesson's students: its course kernel fills the training cache (where the lesson
-    trains and there is a cache), then its solutions are timed. The limits and any problems."""
+    """Before a lesson's students: the training cache filled (where the lesson trains and there is a
+    cache) and its solutions timed. The kernel that times the solutions trains what the cache lacks
+    where each training cell of theirs restores the course's training (the solutions before it
+    cannot change it); otherwise the lesson's course kernel fills the cache first. The limits and
+    any problems."""
     problems = []
+    fills_cache = False
     if settings.cache_root and lesson_trains(lesson):
-        problem = prepare_lesson(lesson, settings)
+        answers = solution_answers(lesson)
+        plan = student_plan(lesson, answers, set(), set(), settings.cache_root, settings.identity)
+        fills_cache = every_training_restores(plan)
+        problem = None if fills_cache else prepare_lesson(lesson, settings)
         if problem:
             problems.append(f"preparing the training cache: {problem}")
-    limits, problem = time_solutions(lesson, settings)
+    limits, problem = time_solutions(lesson, settings, fills_cache)
     if problem:
         problems.append(f"{problem}; each answer cell gets --cell-timeout ({settings.cell_timeout} s)")
     return limits, problems
@@ -321,8 +336,8 @@ def grade_class(
 ) -> tuple[list[StudentRun], dict[str, dict[str, tuple[str, str]]], list[str]]:
     """Every student notebook run and judged, ``workers`` kernels at a time.
 
-    For each lesson: its course kernel first trains what the cache lacks (only course kernels write
-    it) and its solutions are timed (the limits of its answer cells), then its students' kernels
+    For each lesson: its solutions are timed (the limits of its answer cells) in a kernel that also
+    trains what the cache lacks (only the course's own code writes it), then its students' kernels
     run (reading the cache), then its course kernel judges what they carried. Lessons overlap,
     so the workers stay busy. Returns the runs, the verdicts by notebook (its display name) and
     exercise, and the notes of the course kernels.

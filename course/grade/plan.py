@@ -201,13 +201,15 @@ def student_plan(
     cache_root: str | None,
     identity: str,
     notebook: str = "",
+    fills_cache: bool = False,
 ) -> list[PlannedCell]:
     """What runs in a student's kernel: the course's notebook with the student's answers in their
     slots (a skipped answer, one that hung before, leaves its slot out), then one cell per
     exercise that prints the answer as data, and what the answer cell gives on the variant of its
     inputs chosen for ``notebook`` (the student's, as the grader names it: ``student/path``). A
     training cell restores the course kernel's training from the cache, unless an answer before
-    it may change it: then it trains alone."""
+    it may change it: then it trains alone. With ``fills_cache`` (the course's own solutions,
+    never a student's answers) a training the cache lacks is trained and kept there."""
     plan = []
     codes: dict[str, str] = {}  # exercise -> the code of its answer cell
     for cell in template_cells(lesson):
@@ -225,13 +227,19 @@ def student_plan(
                 cell.source = trained_alone(cell.source)
             else:
                 folder = cache_folder(cache_root, training_key(plan, index, identity))
-                cell.source = with_cache(cell.source, folder, writable=False)
+                cell.source = with_cache(cell.source, folder, writable=fills_cache)
     plan += [
         PlannedCell("carry", carry_source(lesson, e.name, codes.get(e.name), notebook), exercise=e.name)
         for e in lesson.exercises
         if e.name not in skip_carries
     ]
     return plan
+
+
+def every_training_restores(plan: list[PlannedCell]) -> bool:
+    """Whether each training cell of a student's plan restores the course's training (none trains
+    alone because an answer before it may change it)."""
+    return all(not changes_training(plan, index) for index, cell in enumerate(plan) if cell.training)
 
 
 def course_plan(lesson: Lesson, cache_root: str | None, identity: str) -> list[PlannedCell]:
