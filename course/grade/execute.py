@@ -194,8 +194,6 @@ def time_solutions(lesson: Lesson, settings: Settings, fills_cache: bool = False
     answers = solution_answers(lesson)
     plan = student_plan(lesson, answers, set(), set(), settings.cache_root, settings.identity, fills_cache=fills_cache)
     writable = (settings.cache_root,) if fills_cache else ()
-    for folder in writable:
-        Path(folder).mkdir(parents=True, exist_ok=True)  # the sandbox binds only a folder that exists
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="grade-timing-") as folder:
         workdir = Path(folder)

@@ -105,6 +105,8 @@ class Kernel:
         self.workdir = workdir
         self.settings = settings
         (workdir / "work").mkdir(parents=True, exist_ok=True)
+        for folder in also_writable:
+            Path(folder).mkdir(parents=True, exist_ok=True)  # the sandbox binds only a folder that exists
         sockets = workdir / "sockets"
         sockets.mkdir(exist_ok=True)
         self.notebook = nbformat.v4.new_notebook()

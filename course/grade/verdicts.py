@@ -43,8 +43,6 @@ class CourseKernel:
         self.lesson = lesson
         self.settings = settings
         cache = (settings.cache_root,) if settings.cache_root else ()
-        if settings.cache_root:
-            Path(settings.cache_root).mkdir(parents=True, exist_ok=True)
         self.kernel = Kernel(workdir, settings, also_writable=cache)
 
     def __enter__(self) -> CourseKernel:
